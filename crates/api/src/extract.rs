@@ -1,0 +1,314 @@
+//! Extractors: request bodies read the way Rails reads them, and the caller resolved
+//! from Chatwoot's credentials. Every rejection is a 4xx with a JSON body.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use switchboard_core::auth::{self, TokenOwner};
+use switchboard_domain::Error;
+use switchboard_store::platform_apps::PlatformApp;
+use switchboard_store::users::User;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The largest JSON or form body we read (file uploads have their own limit).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// A request payload. Rails' `wrap_parameters` lets Chatwoot clients send either
+/// `{"agent": {...}}` or the same fields at the top level; `ROOT` names that key.
+pub trait Payload: DeserializeOwned {
+    const ROOT: Option<&'static str> = None;
+}
+
+/// A body parsed from JSON (or, for curl users, a form) into `T`.
+pub struct Body<T>(pub T);
+
+impl<T: Payload, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest(r.body_text())
+            }
+        })?;
+        let mut value = parse(&content_type, &bytes)?;
+        if let (Some(root), Value::Object(map)) = (T::ROOT, &mut value)
+            && let Some(Value::Object(inner)) = map.get(root).cloned()
+        {
+            // Wrapped fields win; unwrapped ones stay visible, as in Rails' params.
+            map.remove(root);
+            map.extend(inner);
+        }
+        deserialize(value).map(Body)
+    }
+}
+
+fn parse(content_type: &str, bytes: &[u8]) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    let is_json = content_type.is_empty()
+        || content_type == "application/json"
+        || content_type.ends_with("+json");
+    if is_json {
+        return serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::BadRequest(format!("Malformed JSON in the request body: {e}")));
+    }
+    if content_type == "application/x-www-form-urlencoded" {
+        // `curl -d '{...}'` sends JSON labelled as a form; read it as the JSON it is.
+        if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+            return Ok(v);
+        }
+        return Ok(form_to_json(bytes));
+    }
+    Err(ApiError::UnsupportedMediaType(format!(
+        "Unsupported content type '{content_type}': send application/json"
+    )))
+}
+
+/// Reads `a=1&user[name]=x` into `{"a":"1","user":{"name":"x"}}` (Rails' nesting, one level).
+fn form_to_json(bytes: &[u8]) -> Value {
+    let mut root = Map::new();
+    for (key, value) in url::form_urlencoded::parse(bytes) {
+        let value = Value::String(value.into_owned());
+        match key
+            .split_once('[')
+            .and_then(|(outer, rest)| rest.strip_suffix(']').map(|inner| (outer, inner)))
+        {
+            Some((outer, inner)) if !inner.is_empty() => {
+                let entry = root
+                    .entry(outer.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(m) = entry {
+                    m.insert(inner.to_owned(), value);
+                }
+            }
+            Some((outer, _)) => {
+                let entry = root
+                    .entry(outer.to_owned())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(a) = entry {
+                    a.push(value);
+                }
+            }
+            None => {
+                root.insert(key.into_owned(), value);
+            }
+        }
+    }
+    Value::Object(root)
+}
+
+/// Deserializes, naming the offending field in the 422.
+pub fn deserialize<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = path.split('.').next().unwrap_or_default().to_owned();
+        let message = if path == "." {
+            format!("Invalid request body: {}", e.inner())
+        } else {
+            format!("{path} is invalid: {}", e.inner())
+        };
+        ApiError::Domain(Error::Invalid {
+            message,
+            attributes: vec![field],
+        })
+    })
+}
+
+/// Query-string parameters, with a 422 naming the field when one does not parse.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let value = form_to_json(query.as_bytes());
+        deserialize(value).map(Params)
+    }
+}
+
+/// A path id. Anything that is not an id cannot name a record: 404, as Rails' `find` does.
+pub struct Id<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Id<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Id(p.0))
+            .map_err(|_| ApiError::Domain(Error::NotFound))
+    }
+}
+
+fn header<'a>(parts: &'a Parts, names: &[&str]) -> Option<&'a str> {
+    names
+        .iter()
+        .find_map(|n| parts.headers.get(*n))
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// `api_access_token`, also as `api-access-token` since proxies such as nginx drop
+/// header names with underscores by default.
+pub fn access_token(parts: &Parts) -> Option<&str> {
+    header(parts, &["api_access_token", "api-access-token"])
+}
+
+/// devise_token_auth's credentials, from headers or (as the gem allows) the query string.
+pub struct DeviseCredentials {
+    pub access_token: String,
+    pub client: String,
+    pub uid: String,
+}
+
+pub fn devise_credentials(parts: &Parts) -> Option<DeviseCredentials> {
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let get = |name: &str| {
+        header(parts, &[name]).map(str::to_owned).or_else(|| {
+            query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    };
+    let bearer = bearer_credentials(parts);
+    let from_bearer = |key: &str| {
+        bearer
+            .as_ref()
+            .and_then(|b| b.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Some(DeviseCredentials {
+        access_token: get("access-token").or_else(|| from_bearer("access-token"))?,
+        // devise_token_auth falls back to the "default" client.
+        client: get("client")
+            .or_else(|| from_bearer("client"))
+            .unwrap_or_else(|| "default".into()),
+        uid: get("uid").or_else(|| from_bearer("uid"))?,
+    })
+}
+
+/// devise_token_auth's `Authorization: Bearer <base64 of {"access-token","client","uid"}>`.
+fn bearer_credentials(parts: &Parts) -> Option<Value> {
+    use base64::Engine;
+    let value = header(parts, &["authorization"])?;
+    let encoded = value.split_whitespace().last()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The peer's address, when the server was started with connect info.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientIp(addr.map(|c| c.0.ip().to_string())))
+    }
+}
+
+/// The signed-in user of the Application API: an `api_access_token` (which wins when
+/// present, as in Chatwoot) or a dashboard session.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = access_token(parts) {
+            return match auth::authenticate_access_token(&state.ctx, token).await? {
+                TokenOwner::User(user) => Ok(CurrentUser(*user)),
+                TokenOwner::AgentBot(_) => Err(Error::Unauthorized(
+                    "Access to this endpoint is not authorized for bots".into(),
+                )
+                .into()),
+                TokenOwner::PlatformApp(_) => {
+                    Err(Error::Unauthorized("Invalid Access Token".into()).into())
+                }
+            };
+        }
+        let creds = devise_credentials(parts).ok_or(Error::Unauthenticated)?;
+        let user =
+            auth::authenticate_session(&state.ctx, &creds.uid, &creds.client, &creds.access_token)
+                .await?;
+        Ok(CurrentUser(user))
+    }
+}
+
+/// The platform app calling the Platform API.
+pub struct CurrentPlatformApp(pub PlatformApp);
+
+impl FromRequestParts<AppState> for CurrentPlatformApp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = access_token(parts).ok_or(Error::Unauthenticated)?;
+        match auth::authenticate_access_token(&state.ctx, token).await? {
+            TokenOwner::PlatformApp(app) => Ok(CurrentPlatformApp(app)),
+            _ => Err(Error::Unauthorized("Invalid access_token".into()).into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_nest_one_level() {
+        let v = form_to_json(b"a=1&user%5Bname%5D=Ann&ids[]=1&ids[]=2");
+        assert_eq!(
+            v,
+            serde_json::json!({"a": "1", "user": {"name": "Ann"}, "ids": ["1", "2"]})
+        );
+    }
+
+    #[test]
+    fn json_parse_errors_are_bad_requests() {
+        assert!(matches!(
+            parse("application/json", b"{nope"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse("text/plain", b"hello"),
+            Err(ApiError::UnsupportedMediaType(_))
+        ));
+        assert_eq!(
+            parse("application/json", b"  ").ok(),
+            Some(Value::Object(Map::new()))
+        );
+    }
+}

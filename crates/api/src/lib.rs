@@ -1,0 +1,80 @@
+//! HTTP: Chatwoot's routes, extractors, views and the one error type.
+
+mod error;
+mod extract;
+mod health;
+mod views;
+
+mod auth;
+mod platform;
+mod v1;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::response::IntoResponse;
+use switchboard_core::Ctx;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, ApiResult};
+pub use health::Probe;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Ctx,
+    /// The queue/pub-sub service (Redis) when configured, for `GET /api` and readiness.
+    pub queue: Option<Arc<dyn Probe>>,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(health::routes())
+        .merge(auth::routes())
+        .nest("/api/v1", v1::routes())
+        .nest("/platform/api/v1", platform::routes())
+        .fallback(not_found)
+        .with_state(state);
+
+    let sensitive = [
+        HeaderName::from_static("api_access_token"),
+        HeaderName::from_static("api-access-token"),
+        HeaderName::from_static("access-token"),
+        axum::http::header::AUTHORIZATION,
+        axum::http::header::COOKIE,
+    ];
+    routes
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error".into()).into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    // The path only: query strings can carry credentials (devise allows them).
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+                .on_request(())
+                .on_failure(()),
+        )
+        .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+}
+
+/// Rails' fallback for unknown routes, in its JSON form.
+async fn not_found() -> ApiError {
+    ApiError::Rails(StatusCode::NOT_FOUND)
+}

@@ -1,0 +1,21 @@
+//! Views: explicit structs that reproduce Chatwoot's JSON field for field, in its order.
+
+pub mod account;
+pub mod agent;
+pub mod user;
+
+use serde_json::{Map, Value};
+use switchboard_store::Json;
+
+/// A JSON column as an object (`{}` when NULL or not an object).
+pub fn object(v: &Option<Json<Value>>) -> Map<String, Value> {
+    match v {
+        Some(Json(Value::Object(m))) => m.clone(),
+        _ => Map::new(),
+    }
+}
+
+/// Chatwoot omits some objects when they are empty.
+pub fn non_empty(m: Map<String, Value>) -> Option<Map<String, Value>> {
+    (!m.is_empty()).then_some(m)
+}

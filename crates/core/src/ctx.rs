@@ -1,0 +1,31 @@
+use std::sync::Arc;
+
+use switchboard_store::Db;
+
+/// Whether `POST /api/v1/accounts` is open (Chatwoot's `ENABLE_ACCOUNT_SIGNUP`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignupMode {
+    Disabled,
+    Enabled,
+    /// Open through the API but not offered in the dashboard.
+    ApiOnly,
+}
+
+/// What the use cases need to know of the installation.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub installation_name: String,
+    /// Base of every link we hand out (SSO login links, mails, the widget script).
+    pub frontend_url: String,
+    pub default_locale: String,
+    pub signup: SignupMode,
+    /// `MAILER_SENDER_EMAIL`: also shown as an account's support email when it has none.
+    pub mailer_sender_email: Option<String>,
+}
+
+/// Everything a use case works with. Cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}

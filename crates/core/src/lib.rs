@@ -1,0 +1,16 @@
+//! Use cases and permission policies. Every function takes the `Ctx`, opens its own
+//! transaction when it writes, and knows nothing of HTTP.
+
+pub mod accounts;
+pub mod agents;
+pub mod auth;
+pub mod installation;
+pub mod platform;
+pub mod profile;
+pub mod secrets;
+pub mod users;
+
+mod ctx;
+
+pub use ctx::{Ctx, Settings, SignupMode};
+pub use switchboard_domain::{Error, Result};

@@ -1,0 +1,73 @@
+//! Chatwoot's Rails enums, stored as the same integers so a Chatwoot database imports
+//! one to one, and rendered as the same strings.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! chatwoot_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $value:literal => $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),*];
+
+            pub const fn value(self) -> i32 {
+                match self { $($name::$variant => $value),* }
+            }
+
+            pub fn from_value(v: i32) -> Option<Self> {
+                match v { $($value => Some($name::$variant),)* _ => None }
+            }
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+chatwoot_enum!(
+    /// `account_users.role`.
+    Role { Agent = 0 => "agent", Administrator = 1 => "administrator" }
+);
+
+chatwoot_enum!(
+    /// `users.availability` and `account_users.availability`.
+    Availability { Online = 0 => "online", Offline = 1 => "offline", Busy = 2 => "busy" }
+);
+
+chatwoot_enum!(
+    /// `accounts.status`.
+    AccountStatus { Active = 0 => "active", Suspended = 1 => "suspended" }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_value(r.value()), Some(*r));
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(Availability::Busy.value(), 2);
+        assert_eq!(
+            AccountStatus::parse("suspended"),
+            Some(AccountStatus::Suspended)
+        );
+        assert_eq!(Role::from_value(7), None);
+    }
+}

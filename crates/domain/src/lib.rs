@@ -1,0 +1,20 @@
+//! Pure types shared by every layer: ids, timestamps, Chatwoot's enums, validation and
+//! the domain error. Nothing here does I/O.
+
+mod enums;
+mod error;
+pub mod features;
+mod ids;
+mod locale;
+mod time;
+pub mod validation;
+
+pub use enums::{AccountStatus, Availability, Role};
+pub use error::{Error, Result};
+pub use ids::{AccessTokenId, AccountId, AccountUserId, PlatformAppId, UserId};
+pub use locale::Locale;
+pub use time::Timestamp;
+
+/// The Chatwoot release whose API Switchboard reproduces; `GET /api` reports it so
+/// that clients which gate features on the server version keep working.
+pub const CHATWOOT_COMPATIBLE_VERSION: &str = "4.10.0";

@@ -1,0 +1,399 @@
+//! Configuration from environment variables with Chatwoot's names (and a `.env` file,
+//! loaded by `main`). A bad value stops start-up with one line naming the variable.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use switchboard_core::SignupMode;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+/// A value that must never reach a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Where the data lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded default: a file under `DATA_DIR`.
+    Sqlite(PathBuf),
+    Postgres(Secret),
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Database::Sqlite(p) => write!(f, "Sqlite({})", p.display()),
+            Database::Postgres(url) => write!(f, "Postgres({})", redact_url(&url.0)),
+        }
+    }
+}
+
+/// A connection URL with its password replaced, for logs and messages.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("redacted"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "[unparseable url]".into(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub database: Database,
+    pub database_pool_size: u32,
+    pub statement_timeout: Option<Duration>,
+    pub redis_url: Option<Secret>,
+    /// From `SECRET_KEY_BASE`; when unset, `serve` generates one under `DATA_DIR`.
+    pub secret_key_base: Option<Secret>,
+    pub frontend_url: String,
+    pub installation_name: String,
+    pub default_locale: String,
+    pub force_ssl: bool,
+    pub signup: SignupMode,
+    pub mailer_sender_email: Option<String>,
+    pub active_storage_service: String,
+    pub log_level: String,
+    pub log_format: LogFormat,
+}
+
+/// Reads the configuration through `get`, so tests can supply their own variables.
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let port = match var("PORT") {
+            None => 3000,
+            Some(v) => v
+                .parse::<u16>()
+                .map_err(|_| bad("PORT", format!("'{v}' is not a port number (1-65535)")))?,
+        };
+        let bind = match var("BIND_ADDRESS") {
+            None => IpAddr::from([0, 0, 0, 0]),
+            Some(v) => v
+                .parse()
+                .map_err(|_| bad("BIND_ADDRESS", format!("'{v}' is not an IP address")))?,
+        };
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database = database(&var, &data_dir)?;
+        let database_pool_size =
+            match var("DATABASE_POOL_SIZE").or_else(|| var("RAILS_MAX_THREADS")) {
+                None => 10,
+                Some(v) => v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    bad(
+                        "DATABASE_POOL_SIZE",
+                        format!("'{v}' is not a positive number"),
+                    )
+                })?,
+            };
+        let statement_timeout = match var("POSTGRES_STATEMENT_TIMEOUT") {
+            None => None,
+            Some(v) => Some(duration(&v).ok_or_else(|| {
+                bad(
+                    "POSTGRES_STATEMENT_TIMEOUT",
+                    format!("'{v}' is not a duration such as 14s, 500ms or 2m"),
+                )
+            })?),
+        };
+        let redis_url = redis_url(&var)?;
+        let secret_key_base = match var("SECRET_KEY_BASE") {
+            Some(v) if v.len() < 32 => {
+                return Err(bad(
+                    "SECRET_KEY_BASE",
+                    "must be at least 32 characters (try `openssl rand -hex 64`)",
+                ));
+            }
+            other => other.map(Secret),
+        };
+        let frontend_url = match var("FRONTEND_URL") {
+            None => format!("http://localhost:{port}"),
+            Some(v) => {
+                let u = url::Url::parse(&v).map_err(|_| {
+                    bad(
+                        "FRONTEND_URL",
+                        format!("'{v}' is not a URL such as https://chat.example.com"),
+                    )
+                })?;
+                if !matches!(u.scheme(), "http" | "https") {
+                    return Err(bad(
+                        "FRONTEND_URL",
+                        format!("'{v}' must start with http:// or https://"),
+                    ));
+                }
+                v.trim_end_matches('/').to_string()
+            }
+        };
+        let default_locale = var("DEFAULT_LOCALE").unwrap_or_else(|| "en".into());
+        if switchboard_domain::Locale::parse(&default_locale).is_none() {
+            return Err(bad(
+                "DEFAULT_LOCALE",
+                format!("'{default_locale}' is not a locale Chatwoot knows (en, pt_BR, …)"),
+            ));
+        }
+        let signup = match var("ENABLE_ACCOUNT_SIGNUP")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false") => SignupMode::Disabled,
+            Some("true") => SignupMode::Enabled,
+            Some("api_only") => SignupMode::ApiOnly,
+            Some(v) => {
+                return Err(bad(
+                    "ENABLE_ACCOUNT_SIGNUP",
+                    format!("'{v}' must be true, false or api_only"),
+                ));
+            }
+        };
+        let active_storage_service =
+            var("ACTIVE_STORAGE_SERVICE").unwrap_or_else(|| "local".into());
+        if active_storage_service != "local" {
+            return Err(bad(
+                "ACTIVE_STORAGE_SERVICE",
+                format!(
+                    "'{active_storage_service}' is not supported yet: only 'local' (files under DATA_DIR)"
+                ),
+            ));
+        }
+        let log_format = match var("LOG_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => return Err(bad("LOG_FORMAT", format!("'{v}' must be text or json"))),
+        };
+        let log_level = var("LOG_LEVEL").unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            return Err(bad(
+                "LOG_LEVEL",
+                format!("'{log_level}' is not a level (error, warn, info, debug, trace)"),
+            ));
+        }
+
+        Ok(Config {
+            bind,
+            port,
+            data_dir,
+            database,
+            database_pool_size,
+            statement_timeout,
+            redis_url,
+            secret_key_base,
+            frontend_url,
+            installation_name: var("INSTALLATION_NAME").unwrap_or_else(|| "Switchboard".into()),
+            default_locale,
+            force_ssl: boolean(&var, "FORCE_SSL")?,
+            signup,
+            mailer_sender_email: var("MAILER_SENDER_EMAIL"),
+            active_storage_service,
+            log_level,
+            log_format,
+        })
+    }
+}
+
+fn boolean(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match var(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None | Some("false" | "0" | "no" | "off") => Ok(false),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some(v) => Err(bad(name, format!("'{v}' must be true or false"))),
+    }
+}
+
+/// `DATABASE_URL` wins; then Chatwoot's `POSTGRES_*`; else SQLite under `DATA_DIR`.
+fn database(
+    var: &impl Fn(&str) -> Option<String>,
+    data_dir: &std::path::Path,
+) -> Result<Database, ConfigError> {
+    if let Some(url) = var("DATABASE_URL") {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            url::Url::parse(&url)
+                .map_err(|_| bad("DATABASE_URL", "is not a valid postgres:// URL"))?;
+            return Ok(Database::Postgres(Secret(url)));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(bad(
+                    "DATABASE_URL",
+                    "a sqlite: URL needs a file path, e.g. sqlite://data/switchboard.db",
+                ));
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        return Err(bad(
+            "DATABASE_URL",
+            "must start with postgres://, postgresql:// or sqlite:",
+        ));
+    }
+    if let Some(host) = var("POSTGRES_HOST") {
+        let mut u = url::Url::parse("postgres://localhost")
+            .map_err(|_| bad("POSTGRES_HOST", "internal URL error"))?;
+        u.set_host(Some(&host))
+            .map_err(|_| bad("POSTGRES_HOST", format!("'{host}' is not a host name")))?;
+        let port = match var("POSTGRES_PORT") {
+            None => 5432,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| bad("POSTGRES_PORT", format!("'{p}' is not a port number")))?,
+        };
+        let _ = u.set_port(Some(port));
+        let _ = u.set_username(&var("POSTGRES_USERNAME").unwrap_or_else(|| "postgres".into()));
+        if let Some(pw) = var("POSTGRES_PASSWORD") {
+            let _ = u.set_password(Some(&pw));
+        }
+        u.set_path(&var("POSTGRES_DATABASE").unwrap_or_else(|| "chatwoot_production".into()));
+        return Ok(Database::Postgres(Secret(u.to_string())));
+    }
+    Ok(Database::Sqlite(data_dir.join("switchboard.db")))
+}
+
+/// `REDIS_URL`, with Chatwoot's separate `REDIS_PASSWORD` folded in when the URL has none.
+fn redis_url(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Secret>, ConfigError> {
+    let Some(raw) = var("REDIS_URL") else {
+        return Ok(None);
+    };
+    let mut u = url::Url::parse(&raw)
+        .map_err(|_| bad("REDIS_URL", "is not a URL such as redis://127.0.0.1:6379"))?;
+    if !matches!(u.scheme(), "redis" | "rediss") {
+        return Err(bad("REDIS_URL", "must start with redis:// or rediss://"));
+    }
+    if let (None, Some(pw)) = (u.password(), var("REDIS_PASSWORD")) {
+        let _ = u.set_password(Some(&pw));
+    }
+    Ok(Some(Secret(u.to_string())))
+}
+
+/// `14s`, `500ms`, `2m`, or a bare number of seconds.
+fn duration(v: &str) -> Option<Duration> {
+    let (num, unit) = v
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((v, "s"), |i| v.split_at(i));
+    let n: u64 = num.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => Some(Duration::from_secs(n * 60)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_vars(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let c = load(&[]).map_err(|e| e.to_string());
+        let c = c.as_ref().ok();
+        assert_eq!(c.map(|c| c.port), Some(3000));
+        assert_eq!(
+            c.map(|c| &c.database),
+            Some(&Database::Sqlite(PathBuf::from("./data/switchboard.db")))
+        );
+        assert_eq!(c.map(|c| c.signup), Some(SignupMode::Disabled));
+        assert_eq!(
+            c.map(|c| c.frontend_url.as_str()),
+            Some("http://localhost:3000")
+        );
+    }
+
+    #[test]
+    fn postgres_from_chatwoot_variables() {
+        let c = load(&[
+            ("POSTGRES_HOST", "db"),
+            ("POSTGRES_PASSWORD", "s3cret"),
+            ("POSTGRES_DATABASE", "cw"),
+        ]);
+        let Ok(Config {
+            database: Database::Postgres(url),
+            ..
+        }) = c
+        else {
+            panic!("expected postgres")
+        };
+        assert_eq!(url.0, "postgres://postgres:s3cret@db:5432/cw");
+        assert!(!format!("{:?}", Database::Postgres(url)).contains("s3cret"));
+    }
+
+    #[test]
+    fn redis_password_is_folded_in() {
+        let c = load(&[
+            ("REDIS_URL", "redis://cache:6379"),
+            ("REDIS_PASSWORD", "pw"),
+        ]);
+        assert_eq!(
+            c.ok().and_then(|c| c.redis_url).map(|s| s.0),
+            Some("redis://:pw@cache:6379".into())
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (k, v) in [
+            ("PORT", "abc"),
+            ("ENABLE_ACCOUNT_SIGNUP", "maybe"),
+            ("DATABASE_URL", "mysql://x"),
+            ("FORCE_SSL", "perhaps"),
+            ("LOG_FORMAT", "xml"),
+            ("SECRET_KEY_BASE", "short"),
+            ("DEFAULT_LOCALE", "xx"),
+        ] {
+            let e = load(&[(k, v)])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(e.starts_with(&format!("{k}: ")), "{k}={v} gave {e:?}");
+        }
+    }
+}

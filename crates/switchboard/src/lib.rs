@@ -1,0 +1,144 @@
+//! The Switchboard server as a library: `main` parses the command line and calls into
+//! here, and tests start real servers the same way, in-process, on port 0.
+
+pub mod cli;
+pub mod config;
+mod redis_probe;
+pub mod telemetry;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use switchboard_api::{AppState, Probe};
+use switchboard_core::{Ctx, Settings};
+use switchboard_store::{Db, DbOptions};
+use tokio::net::TcpListener;
+
+pub use config::{Config, Database};
+
+/// Which parts of the server a process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// HTTP and the worker in one process: the only mode on SQLite.
+    All,
+    Web,
+    Worker,
+}
+
+/// Opens the database named by the configuration and brings its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = match &config.database {
+        Database::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            Db::open_sqlite(path)
+                .await
+                .with_context(|| format!("cannot open the SQLite database {}", path.display()))?
+        }
+        Database::Postgres(url) => {
+            let opts = DbOptions {
+                max_connections: config.database_pool_size,
+                statement_timeout: config.statement_timeout,
+            };
+            Db::connect_postgres(&url.0, &opts).await.with_context(|| {
+                format!(
+                    "cannot connect to PostgreSQL at {}",
+                    config::redact_url(&url.0)
+                )
+            })?
+        }
+    };
+    db.migrate().await.context("database migration failed")?;
+    Ok(db)
+}
+
+/// The use-case context for a database and configuration.
+pub fn context(config: &Config, db: Db) -> Ctx {
+    Ctx {
+        db,
+        settings: Arc::new(Settings {
+            installation_name: config.installation_name.clone(),
+            frontend_url: config.frontend_url.clone(),
+            default_locale: config.default_locale.clone(),
+            signup: config.signup,
+            mailer_sender_email: config.mailer_sender_email.clone(),
+        }),
+    }
+}
+
+/// The secret that signs widget tokens and cookies: `SECRET_KEY_BASE`, or one generated
+/// once and kept in `DATA_DIR` so restarts keep sessions valid.
+pub fn secret_key_base(config: &Config) -> anyhow::Result<String> {
+    if let Some(s) = &config.secret_key_base {
+        return Ok(s.0.clone());
+    }
+    let path = config.data_dir.join("secret_key_base");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().to_string());
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let secret = switchboard_core::secrets::hex_token(64);
+    write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(secret)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Runs the server on `listener` until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    role: Role,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if role != Role::All && matches!(config.database, Database::Sqlite(_)) {
+        anyhow::bail!(
+            "`switchboard {}` needs PostgreSQL: set DATABASE_URL (or POSTGRES_HOST…); on SQLite use `switchboard serve`",
+            if role == Role::Web { "web" } else { "worker" }
+        );
+    }
+    let db = open_database(&config).await?;
+    let _secret = secret_key_base(&config)?;
+    std::fs::create_dir_all(config.data_dir.join("uploads")).with_context(|| {
+        format!(
+            "cannot create {}",
+            config.data_dir.join("uploads").display()
+        )
+    })?;
+    let queue: Option<Arc<dyn Probe>> = match &config.redis_url {
+        Some(url) => Some(Arc::new(redis_probe::RedisProbe::connect(&url.0).await?)),
+        None => None,
+    };
+    let ctx = context(&config, db.clone());
+
+    let served = if role == Role::Worker {
+        // The job worker arrives with the automation issue; until then a worker process
+        // holds its connections and waits to be stopped.
+        tracing::info!("worker started (no background jobs are defined yet)");
+        shutdown.await;
+        Ok(())
+    } else {
+        let app = switchboard_api::router(AppState { ctx, queue });
+        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("HTTP server failed")
+    };
+    db.close().await;
+    served
+}
