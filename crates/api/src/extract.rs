@@ -275,10 +275,13 @@ impl FromRequestParts<AppState> for CurrentPlatformApp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = access_token(parts).ok_or(Error::Unauthenticated)?;
-        match auth::authenticate_access_token(&state.ctx, token).await? {
-            TokenOwner::PlatformApp(app) => Ok(CurrentPlatformApp(app)),
-            _ => Err(Error::Unauthorized("Invalid access_token".into()).into()),
+        // Chatwoot's PlatformController answers every credential problem the same way.
+        let invalid = || ApiError::from(Error::Unauthorized("Invalid access_token".into()));
+        let token = access_token(parts).ok_or_else(invalid)?;
+        match auth::authenticate_access_token(&state.ctx, token).await {
+            Ok(TokenOwner::PlatformApp(app)) => Ok(CurrentPlatformApp(app)),
+            Ok(_) | Err(Error::Unauthorized(_)) => Err(invalid()),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -1,1 +1,13 @@
+//! The one integration-test binary (every extra test binary is another link on two
+//! cores). One module per area; every test runs on SQLite, and on PostgreSQL and Redis
+//! when `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
 
+mod accounts;
+mod agents;
+mod auth;
+mod bad_input;
+mod health;
+mod platform;
+mod process;
+mod profile;
+mod schema;
