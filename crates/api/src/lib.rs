@@ -35,15 +35,16 @@ pub struct AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP application; `pages` are routes served beside the API (the web crate's).
+pub fn router(state: AppState, pages: Router) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(auth::routes())
         .nest("/api/v1", v1::routes())
         .nest("/platform/api/v1", platform::routes())
-        .fallback(not_found)
-        .with_state(state);
+        .with_state(state)
+        .merge(pages)
+        .fallback(not_found);
 
     let sensitive = [
         HeaderName::from_static("api_access_token"),

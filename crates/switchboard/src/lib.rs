@@ -132,7 +132,8 @@ pub async fn run(
         shutdown.await;
         Ok(())
     } else {
-        let app = switchboard_api::router(AppState { ctx, queue });
+        let pages = switchboard_web::routes(ctx.clone());
+        let app = switchboard_api::router(AppState { ctx, queue }, pages);
         let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)

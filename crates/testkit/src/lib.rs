@@ -32,13 +32,26 @@ pub struct Storage {
 
 impl Storage {
     pub async fn new() -> anyhow::Result<Storage> {
-        let dir = Arc::new(tempfile::Builder::new().prefix("switchboard-test-").tempdir()?);
-        let database_url = match std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) {
+        let dir = Arc::new(
+            tempfile::Builder::new()
+                .prefix("switchboard-test-")
+                .tempdir()?,
+        );
+        let database_url = match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             Some(admin_url) => Some(fresh_postgres_database(&admin_url).await?),
             None => None,
         };
-        let redis_url = std::env::var("TEST_REDIS_URL").ok().filter(|v| !v.is_empty());
-        Ok(Storage { dir, database_url, redis_url })
+        let redis_url = std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|v| !v.is_empty());
+        Ok(Storage {
+            dir,
+            database_url,
+            redis_url,
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -46,13 +59,20 @@ impl Storage {
     }
 
     pub fn backend(&self) -> Backend {
-        if self.database_url.is_some() { Backend::Postgres } else { Backend::Sqlite }
+        if self.database_url.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
     }
 
     /// The environment a server on this storage runs with, plus `extra`.
     pub fn env(&self, extra: &[(&str, &str)]) -> HashMap<String, String> {
         let mut vars = HashMap::from([
-            ("DATA_DIR".to_string(), self.dir.path().display().to_string()),
+            (
+                "DATA_DIR".to_string(),
+                self.dir.path().display().to_string(),
+            ),
             ("LOG_LEVEL".to_string(), "warn".to_string()),
         ]);
         if let Some(url) = &self.database_url {
@@ -82,8 +102,12 @@ impl Storage {
 async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!("sb_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(admin_url).await.context("TEST_DATABASE_URL")?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .context("TEST_DATABASE_URL")?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     let mut url = url::Url::parse(admin_url)?;
     url.set_path(&name);
@@ -108,7 +132,14 @@ impl TestApp {
     /// A server on fresh storage with extra environment variables.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
         let storage = Storage::new().await.expect("test storage");
-        Self::start(storage, extra.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()).await
+        Self::start(
+            storage,
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect(),
+        )
+        .await
     }
 
     /// A server on existing storage (after CLI tasks ran against it, say).
@@ -117,8 +148,13 @@ impl TestApp {
     }
 
     async fn start(storage: Storage, extra: Vec<(String, String)>) -> TestApp {
-        let pairs: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let pairs: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let port = addr.port().to_string();
         let frontend = format!("http://127.0.0.1:{port}");
@@ -132,7 +168,10 @@ impl TestApp {
         let app = TestApp {
             addr,
             storage,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             extra,
             shutdown: Some(tx),
             handle: Some(handle),
@@ -183,7 +222,13 @@ impl TestApp {
     }
 
     /// A JSON request as a Chatwoot client sends it, with an optional `api_access_token`.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self.request(method, path);
         if let Some(t) = token {
             req = req.header("api_access_token", t);
@@ -200,19 +245,32 @@ impl TestApp {
 
     pub async fn admin(&self, task: switchboard::cli::Admin) -> Vec<String> {
         let config = self.storage.config(&[]).expect("config");
-        switchboard::cli::admin(&config, task).await.expect("admin task")
+        switchboard::cli::admin(&config, task)
+            .await
+            .expect("admin task")
     }
 
     /// A new platform app's token, made with the CLI task.
     pub async fn platform_token(&self) -> String {
-        let lines = self.admin(switchboard::cli::Admin::CreatePlatformApp { name: "tests".into() }).await;
+        let lines = self
+            .admin(switchboard::cli::Admin::CreatePlatformApp {
+                name: "tests".into(),
+            })
+            .await;
         lines.last().cloned().expect("token line")
     }
 
     /// An account with an administrator, built through the Platform API as an operator
     /// would; returns the account id and the administrator's credentials.
     pub async fn account_with_admin(&self, platform: &str, name: &str) -> Tenant {
-        let account = self.call(Method::POST, "/platform/api/v1/accounts", Some(platform), Some(json!({"name": name}))).await;
+        let account = self
+            .call(
+                Method::POST,
+                "/platform/api/v1/accounts",
+                Some(platform),
+                Some(json!({"name": name})),
+            )
+            .await;
         assert_eq!(account.status, 200, "{}", account.body);
         let account_id = account.body["id"].as_i64().expect("account id");
         let admin = self.user_in(platform, account_id, "administrator").await;
@@ -233,11 +291,26 @@ impl TestApp {
             .await;
         assert_eq!(user.status, 200, "{}", user.body);
         let id = user.body["id"].as_i64().expect("user id");
-        let token = user.body["access_token"].as_str().expect("access_token").to_string();
+        let token = user.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string();
         let path = format!("/platform/api/v1/accounts/{account_id}/account_users");
-        let r = self.call(Method::POST, &path, Some(platform), Some(json!({"user_id": id, "role": role}))).await;
+        let r = self
+            .call(
+                Method::POST,
+                &path,
+                Some(platform),
+                Some(json!({"user_id": id, "role": role})),
+            )
+            .await;
         assert_eq!(r.status, 200, "{}", r.body);
-        Person { id, email, password: password.to_string(), token }
+        Person {
+            id,
+            email,
+            password: password.to_string(),
+            token,
+        }
     }
 }
 
@@ -280,7 +353,12 @@ impl Reply {
         let headers = r.headers().clone();
         let text = r.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, text, body }
+        Reply {
+            status,
+            headers,
+            text,
+            body,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -295,14 +373,25 @@ pub fn binary() -> PathBuf {
     BIN.get_or_init(|| {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
         let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "switchboard", "--bin", "switchboard", "--manifest-path"])
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "switchboard",
+                "--bin",
+                "switchboard",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .status()
             .expect("cargo build");
         assert!(status.success(), "building the switchboard binary failed");
         let exe = std::env::current_exe().expect("current exe");
         // target/<profile>/deps/it-<hash> → target/<profile>/switchboard
-        exe.parent().and_then(Path::parent).expect("target dir").join("switchboard")
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .join("switchboard")
     })
     .clone()
 }

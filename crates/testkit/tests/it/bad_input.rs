@@ -4,13 +4,29 @@ use serde_json::{Value, json};
 use switchboard_testkit::reqwest::Method;
 use switchboard_testkit::{Reply, TestApp};
 
-async fn raw(app: &TestApp, method: Method, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> Reply {
-    let req = app.request(method, path).header("api_access_token", token).header("content-type", content_type).body(body);
+async fn raw(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Reply {
+    let req = app
+        .request(method, path)
+        .header("api_access_token", token)
+        .header("content-type", content_type)
+        .body(body);
     Reply::from(req.send().await.unwrap()).await
 }
 
 fn assert_json_4xx(r: &Reply, what: &str) {
-    assert!(r.status.is_client_error(), "{what}: {} {}", r.status, r.text);
+    assert!(
+        r.status.is_client_error(),
+        "{what}: {} {}",
+        r.status,
+        r.text
+    );
     assert!(r.body.is_object(), "{what}: body is not JSON: {}", r.text);
 }
 
@@ -22,31 +38,78 @@ async fn malformed_bodies() {
     let agents = format!("/api/v1/accounts/{}/agents", t.account_id);
     let token = t.admin.token.as_str();
 
-    let r = raw(&app, Method::POST, &agents, token, "application/json", b"{\"name\": ".to_vec()).await;
+    let r = raw(
+        &app,
+        Method::POST,
+        &agents,
+        token,
+        "application/json",
+        b"{\"name\": ".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"], "Bad Request");
 
-    let r = raw(&app, Method::POST, &agents, token, "text/plain", b"name=x".to_vec()).await;
+    let r = raw(
+        &app,
+        Method::POST,
+        &agents,
+        token,
+        "text/plain",
+        b"name=x".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, 415);
     assert_json_4xx(&r, "text/plain");
 
-    let big = format!("{{\"name\": \"{}\", \"email\": \"big@example.com\"}}", "x".repeat(2 * 1024 * 1024));
-    let r = raw(&app, Method::POST, &agents, token, "application/json", big.into_bytes()).await;
+    let big = format!(
+        "{{\"name\": \"{}\", \"email\": \"big@example.com\"}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let r = raw(
+        &app,
+        Method::POST,
+        &agents,
+        token,
+        "application/json",
+        big.into_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 413);
     assert_json_4xx(&r, "oversized body");
 
     for (body, what) in [
         (json!([1, 2, 3]), "an array"),
-        (json!({"name": 12, "email": "n@example.com"}), "a number for a string"),
+        (
+            json!({"name": 12, "email": "n@example.com"}),
+            "a number for a string",
+        ),
         (json!({"name": "A"}), "no email"),
         (json!({"name": "A", "email": "nope"}), "bad email"),
-        (json!({"name": "", "email": "blank@example.com"}), "blank name"),
-        (json!({"name": "x".repeat(300), "email": "long@example.com"}), "long name"),
-        (json!({"name": "A", "email": "r@example.com", "role": "root"}), "unknown role"),
-        (json!({"name": "A", "email": "a2@example.com", "availability": "asleep"}), "unknown availability"),
-        (json!({"name": "A", "email": "a3@example.com", "auto_offline": "sometimes"}), "not a boolean"),
+        (
+            json!({"name": "", "email": "blank@example.com"}),
+            "blank name",
+        ),
+        (
+            json!({"name": "x".repeat(300), "email": "long@example.com"}),
+            "long name",
+        ),
+        (
+            json!({"name": "A", "email": "r@example.com", "role": "root"}),
+            "unknown role",
+        ),
+        (
+            json!({"name": "A", "email": "a2@example.com", "availability": "asleep"}),
+            "unknown availability",
+        ),
+        (
+            json!({"name": "A", "email": "a3@example.com", "auto_offline": "sometimes"}),
+            "not a boolean",
+        ),
     ] {
-        let r = app.call(Method::POST, &agents, Some(token), Some(body)).await;
+        let r = app
+            .call(Method::POST, &agents, Some(token), Some(body))
+            .await;
         assert_json_4xx(&r, what);
     }
     // Nothing of the above was written.
@@ -54,7 +117,15 @@ async fn malformed_bodies() {
     assert_eq!(list.body.as_array().unwrap().len(), 1);
 
     // Form bodies, as curl sends them, are read as Rails reads them.
-    let r = raw(&app, Method::POST, &agents, token, "application/x-www-form-urlencoded", b"agent[name]=Form&agent[email]=form%40example.com".to_vec()).await;
+    let r = raw(
+        &app,
+        Method::POST,
+        &agents,
+        token,
+        "application/x-www-form-urlencoded",
+        b"agent[name]=Form&agent[email]=form%40example.com".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["email"], "form@example.com");
 }
@@ -73,11 +144,19 @@ async fn unknown_and_foreign_ids() {
         format!("/api/v1/accounts/{}/agents/abc", t.account_id),
         format!("/api/v1/accounts/{}/agents/424242", t.account_id),
     ] {
-        let method = if path.contains("/agents/") { Method::PATCH } else { Method::GET };
-        let r = app.call(method, &path, token, Some(json!({"name": "x"}))).await;
+        let method = if path.contains("/agents/") {
+            Method::PATCH
+        } else {
+            Method::GET
+        };
+        let r = app
+            .call(method, &path, token, Some(json!({"name": "x"})))
+            .await;
         assert_json_4xx(&r, &path);
     }
-    let r = app.call(Method::GET, "/platform/api/v1/accounts/xyz", Some(&p), None).await;
+    let r = app
+        .call(Method::GET, "/platform/api/v1/accounts/xyz", Some(&p), None)
+        .await;
     assert_eq!(r.status, 404);
 }
 
@@ -86,15 +165,28 @@ async fn sql_looking_strings_are_just_text() {
     let app = TestApp::spawn().await;
     let p = app.platform_token().await;
     let evil = "Robert'); DROP TABLE accounts;--";
-    let r = app.call(Method::POST, "/platform/api/v1/accounts", Some(&p), Some(json!({"name": evil}))).await;
+    let r = app
+        .call(
+            Method::POST,
+            "/platform/api/v1/accounts",
+            Some(&p),
+            Some(json!({"name": evil})),
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["name"], evil);
     let login = json!({"email": "' OR '1'='1", "password": "' OR '1'='1"});
-    let r = app.call(Method::POST, "/auth/sign_in", None, Some(login)).await;
+    let r = app
+        .call(Method::POST, "/auth/sign_in", None, Some(login))
+        .await;
     assert_eq!(r.status, 401);
-    let r = app.call(Method::GET, "/api/v1/profile", Some("' OR 1=1 --"), None).await;
+    let r = app
+        .call(Method::GET, "/api/v1/profile", Some("' OR 1=1 --"), None)
+        .await;
     assert_eq!(r.status, 401);
-    let list = app.call(Method::GET, "/platform/api/v1/accounts", Some(&p), None).await;
+    let list = app
+        .call(Method::GET, "/platform/api/v1/accounts", Some(&p), None)
+        .await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(1));
 }
 
@@ -111,9 +203,18 @@ async fn wrong_shapes_on_the_platform_api() {
         json!({"name": "A", "features": ["sla"]}),
         json!({"name": "A", "custom_attributes": 7}),
     ] {
-        let r = app.call(Method::POST, "/platform/api/v1/accounts", Some(&p), Some(body.clone())).await;
+        let r = app
+            .call(
+                Method::POST,
+                "/platform/api/v1/accounts",
+                Some(&p),
+                Some(body.clone()),
+            )
+            .await;
         assert_json_4xx(&r, &body.to_string());
     }
-    let list = app.call(Method::GET, "/platform/api/v1/accounts", Some(&p), None).await;
+    let list = app
+        .call(Method::GET, "/platform/api/v1/accounts", Some(&p), None)
+        .await;
     assert_eq!(list.body, Value::Array(vec![]));
 }

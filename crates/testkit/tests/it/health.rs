@@ -42,5 +42,8 @@ async fn unknown_routes_are_json_404s() {
     let app = TestApp::spawn().await;
     let r = app.call(Method::GET, "/no/such/route", None, None).await;
     assert_eq!(r.status, 404);
-    assert_eq!(r.body, serde_json::json!({"status": 404, "error": "Not Found"}));
+    assert_eq!(
+        r.body,
+        serde_json::json!({"status": 404, "error": "Not Found"})
+    );
 }

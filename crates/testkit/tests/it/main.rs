@@ -7,6 +7,7 @@ mod agents;
 mod auth;
 mod bad_input;
 mod health;
+mod onboarding;
 mod platform;
 mod process;
 mod profile;

@@ -15,11 +15,19 @@ fn cli(storage: &Storage, args: &[&str]) -> (bool, String, String) {
         .current_dir(storage.data_dir())
         .output()
         .expect("run switchboard");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -65,12 +73,25 @@ async fn first_start_on_an_empty_data_dir_then_restart() {
     let mut admin_env = env.clone();
     admin_env.insert("PORT".into(), "0".into());
     let out = Command::new(binary())
-        .args(["admin", "create-super-admin", "--email", "root@example.com", "--password", "Passw0rd!", "--name", "Root"])
+        .args([
+            "admin",
+            "create-super-admin",
+            "--email",
+            "root@example.com",
+            "--password",
+            "Passw0rd!",
+            "--name",
+            "Root",
+        ])
         .env_clear()
         .envs(&admin_env)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -85,7 +106,10 @@ async fn first_start_on_an_empty_data_dir_then_restart() {
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["data"]["type"], "SuperAdmin");
-    assert_eq!(std::fs::read_to_string(data.join("secret_key_base")).unwrap(), secret);
+    assert_eq!(
+        std::fs::read_to_string(data.join("secret_key_base")).unwrap(),
+        secret
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -97,7 +121,10 @@ async fn admin_commands() {
     assert!(ok, "{err}");
     assert!(out.contains("up to date"));
 
-    let (ok, out, err) = cli(&storage, &["admin", "create-platform-app", "--name", "Provisioner"]);
+    let (ok, out, err) = cli(
+        &storage,
+        &["admin", "create-platform-app", "--name", "Provisioner"],
+    );
     assert!(ok, "{err}");
     let token = out.lines().last().unwrap().trim().to_string();
     assert_eq!(token.len(), 24, "{out}");
@@ -106,29 +133,78 @@ async fn admin_commands() {
     assert!(ok);
     let account_id: i64 = out.lines().last().unwrap().trim().parse().unwrap();
 
-    let (ok, _, _) = cli(&storage, &["admin", "create-super-admin", "--email", "boss@example.com", "--password", "Passw0rd!"]);
+    let (ok, _, _) = cli(
+        &storage,
+        &[
+            "admin",
+            "create-super-admin",
+            "--email",
+            "boss@example.com",
+            "--password",
+            "Passw0rd!",
+        ],
+    );
     assert!(ok);
-    let (ok, _, err) = cli(&storage, &["admin", "create-super-admin", "--email", "weak@example.com", "--password", "weak"]);
+    let (ok, _, err) = cli(
+        &storage,
+        &[
+            "admin",
+            "create-super-admin",
+            "--email",
+            "weak@example.com",
+            "--password",
+            "weak",
+        ],
+    );
     assert!(!ok);
     assert!(err.contains("Password must contain"), "{err}");
 
-    let (ok, out, _) = cli(&storage, &["admin", "reset-password", "--email", "boss@example.com"]);
+    let (ok, out, _) = cli(
+        &storage,
+        &["admin", "reset-password", "--email", "boss@example.com"],
+    );
     assert!(ok);
     let generated = out.lines().last().unwrap().trim().to_string();
-    let (ok, _, err) = cli(&storage, &["admin", "reset-password", "--email", "ghost@example.com"]);
+    let (ok, _, err) = cli(
+        &storage,
+        &["admin", "reset-password", "--email", "ghost@example.com"],
+    );
     assert!(!ok);
     assert!(err.contains("ghost@example.com"), "{err}");
 
     // What the CLI made is what the server serves.
     let app = TestApp::start_on(storage).await;
-    let r = app.call(Method::GET, &format!("/platform/api/v1/accounts/{account_id}"), Some(&token), None).await;
-    assert_eq!(r.status, 401, "the app did not create that account: {}", r.text);
-    let r = app.call(Method::GET, "/platform/api/v1/accounts", Some(&token), None).await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/platform/api/v1/accounts/{account_id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status, 401,
+        "the app did not create that account: {}",
+        r.text
+    );
+    let r = app
+        .call(Method::GET, "/platform/api/v1/accounts", Some(&token), None)
+        .await;
     assert_eq!(r.status, 200);
     let old = json!({"email": "boss@example.com", "password": "Passw0rd!"});
-    assert_eq!(app.call(Method::POST, "/auth/sign_in", None, Some(old)).await.status, 401);
+    assert_eq!(
+        app.call(Method::POST, "/auth/sign_in", None, Some(old))
+            .await
+            .status,
+        401
+    );
     let new = json!({"email": "boss@example.com", "password": generated});
-    assert_eq!(app.call(Method::POST, "/auth/sign_in", None, Some(new)).await.status, 200);
+    assert_eq!(
+        app.call(Method::POST, "/auth/sign_in", None, Some(new))
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -152,9 +228,17 @@ async fn web_and_worker_refuse_sqlite() {
     let mut env = storage.env(&[("PORT", "0")]);
     env.remove("DATABASE_URL");
     for role in ["web", "worker"] {
-        let out = Command::new(binary()).arg(role).env_clear().envs(&env).output().unwrap();
+        let out = Command::new(binary())
+            .arg(role)
+            .env_clear()
+            .envs(&env)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{role} started on SQLite");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("PostgreSQL"), "{role}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("PostgreSQL"),
+            "{role}"
+        );
     }
 }
 
@@ -164,9 +248,23 @@ async fn restart_keeps_everything() {
     let p = app.platform_token().await;
     let t = app.account_with_admin(&p, "Acme").await;
     let app = app.restart().await;
-    let r = app.call(Method::GET, &format!("/api/v1/accounts/{}", t.account_id), Some(&t.admin.token), None).await;
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}", t.account_id),
+            Some(&t.admin.token),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["name"], "Acme");
-    let s = app.call(Method::POST, "/auth/sign_in", None, Some(json!({"email": t.admin.email, "password": t.admin.password}))).await;
+    let s = app
+        .call(
+            Method::POST,
+            "/auth/sign_in",
+            None,
+            Some(json!({"email": t.admin.email, "password": t.admin.password})),
+        )
+        .await;
     assert_eq!(s.status, 200);
 }
