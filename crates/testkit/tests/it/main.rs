@@ -2,6 +2,9 @@
 //! cores). One module per area; every test runs on SQLite, and on PostgreSQL and Redis
 //! when `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set.
 
+// A test that cannot go on should stop loudly, helpers included.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod accounts;
 mod agents;
 mod auth;
