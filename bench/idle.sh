@@ -10,23 +10,26 @@ cargo build --release --quiet --bin switchboard
 bin=target/release/switchboard
 data=$(mktemp -d)
 port=${PORT:-3917}
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill ${pid:-} 2>/dev/null || true; rm -rf "$data"' EXIT
 
 ms() { date +%s%3N; }
+pid=
+# Starts the server in this shell and sets $elapsed to the ms until /api answers 200.
 start() {
-  local t0=$(ms)
+  local t0
+  t0=$(ms)
   DATA_DIR="$data" PORT=$port LOG_LEVEL=warn "$bin" serve >/dev/null 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$port/api" >/dev/null; do sleep 0.005; done
-  echo $(( $(ms) - t0 ))
+  elapsed=$(( $(ms) - t0 ))
 }
 rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status"; }
 
-first=$(start)
-echo "cold start, empty DATA_DIR: ${first} ms to a ready /api"
+start
+echo "cold start, empty DATA_DIR: ${elapsed} ms to a ready /api"
 kill "$pid"; wait "$pid" 2>/dev/null || true
-second=$(start)
-echo "cold start, existing data:  ${second} ms to a ready /api"
+start
+echo "cold start, existing data:  ${elapsed} ms to a ready /api"
 sleep 10
 echo "idle RSS after 10 s:        $(rss_mb) MB"
 for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$port/api" >/dev/null; done
