@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 use switchboard_domain::{
-    AccountId, AccountStatus, Error, Locale, Result, Role, Timestamp, features, validation,
+    AccountId, AccountStatus, Error, Locale, Result, Role, Timestamp, attributes, features,
+    validation,
 };
 use switchboard_store::Ex;
 use switchboard_store::account_users::{self, NewAccountUser};
@@ -68,12 +69,7 @@ fn apply(fields: &mut AccountFields, input: AccountInput) -> Result<()> {
         fields.custom_attributes = Value::Object(custom);
     }
     if let Some(extra) = input.merge_custom_attributes {
-        let mut merged = match std::mem::take(&mut fields.custom_attributes) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        merged.extend(extra);
-        fields.custom_attributes = Value::Object(merged);
+        attributes::merge(&mut fields.custom_attributes, extra);
     }
     if let Some(f) = input.features {
         fields.feature_flags = features::apply(fields.feature_flags, &f);
@@ -81,12 +77,7 @@ fn apply(fields: &mut AccountFields, input: AccountInput) -> Result<()> {
     if let Some(settings) = input.settings {
         check_settings(&settings)?;
         // Settings merge key by key, as Chatwoot's account settings store does.
-        let mut merged = match std::mem::take(&mut fields.settings) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        merged.extend(settings);
-        fields.settings = Value::Object(merged);
+        attributes::merge(&mut fields.settings, settings);
     }
     if let Some(duration) = input.auto_resolve_duration {
         if duration.is_some_and(|d| !(1..=999).contains(&d)) {

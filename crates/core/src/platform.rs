@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 use switchboard_domain::{
-    AccountId, Error, PlatformAppId, Result, Role, Timestamp, UserId, validation,
+    AccountId, Error, PlatformAppId, Result, Role, Timestamp, UserId, attributes, validation,
 };
 use switchboard_store::access_tokens::{self, Owner};
 use switchboard_store::account_users::{self, AccountUser};
@@ -155,12 +155,7 @@ pub async fn update_user(
         }
     }
     if let Some(custom) = input.custom_attributes {
-        let mut merged = match std::mem::take(&mut fields.custom_attributes) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        merged.extend(custom);
-        fields.custom_attributes = Value::Object(merged);
+        attributes::merge(&mut fields.custom_attributes, custom);
     }
     let now = Timestamp::now();
     let user = users::update(tx.ex(), id, &fields, now)

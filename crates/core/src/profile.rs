@@ -1,7 +1,7 @@
 //! The signed-in user's own profile (`/api/v1/profile`).
 
 use serde_json::{Map, Value};
-use switchboard_domain::{Error, Result, Timestamp, validation};
+use switchboard_domain::{Error, Result, Timestamp, attributes, validation};
 use switchboard_store::access_tokens::{self, Owner};
 use switchboard_store::account_users::{self, Membership};
 use switchboard_store::users::{self, User, UserFields};
@@ -76,12 +76,7 @@ pub async fn update(
         fields.ui_settings = Value::Object(ui);
     }
     if let Some(custom) = u.custom_attributes {
-        let mut merged = match std::mem::take(&mut fields.custom_attributes) {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        merged.extend(custom);
-        fields.custom_attributes = Value::Object(merged);
+        attributes::merge(&mut fields.custom_attributes, custom);
     }
     let new_hash = match u.password.as_deref().filter(|p| !p.is_empty()) {
         None => None,

@@ -1,6 +1,7 @@
 //! Pure types shared by every layer: ids, timestamps, Chatwoot's enums, validation and
 //! the domain error. Nothing here does I/O.
 
+pub mod attributes;
 mod enums;
 mod error;
 pub mod features;

@@ -1,6 +1,6 @@
 use serde_json::Value;
 use sqlx::FromRow;
-use switchboard_domain::{AccountId, Timestamp};
+use switchboard_domain::{AccountId, Timestamp, attributes};
 
 use crate::{Ex, Json, StoreResult, exec, fetch, scalar};
 
@@ -46,10 +46,7 @@ pub struct AccountFields {
 
 impl From<&Account> for AccountFields {
     fn from(a: &Account) -> Self {
-        let json = |v: &Option<Json<Value>>| {
-            v.as_ref()
-                .map_or_else(|| Value::Object(Default::default()), |j| j.0.clone())
-        };
+        let json = |v: &Option<Json<Value>>| attributes::object(v.as_ref().map(|j| &j.0));
         Self {
             name: a.name.clone(),
             locale: a.locale.unwrap_or(0),

@@ -1,6 +1,6 @@
 use serde_json::Value;
 use sqlx::FromRow;
-use switchboard_domain::{AccountId, Timestamp, UserId};
+use switchboard_domain::{AccountId, Timestamp, UserId, attributes};
 
 use crate::{Ex, Json, StoreError, StoreResult, exec, fetch, scalar};
 
@@ -51,10 +51,7 @@ pub struct UserFields {
 
 impl From<&User> for UserFields {
     fn from(u: &User) -> Self {
-        let json = |v: &Option<Json<Value>>| {
-            v.as_ref()
-                .map_or_else(|| Value::Object(Default::default()), |j| j.0.clone())
-        };
+        let json = |v: &Option<Json<Value>>| attributes::object(v.as_ref().map(|j| &j.0));
         Self {
             name: u.name.clone(),
             display_name: u.display_name.clone(),

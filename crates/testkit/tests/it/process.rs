@@ -268,3 +268,118 @@ async fn restart_keeps_everything() {
         .await;
     assert_eq!(s.status, 200);
 }
+
+#[tokio::test]
+async fn an_unreachable_redis_stops_start_up() {
+    let storage = Storage::new().await.unwrap();
+    let out = Command::new(binary())
+        .arg("serve")
+        .env_clear()
+        .envs(storage.env(&[("PORT", "0"), ("REDIS_URL", "redis://:hunter2@127.0.0.1:1")]))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach Redis"), "{err}");
+    assert!(!err.contains("hunter2"), "the password leaked: {err}");
+}
+
+#[tokio::test]
+async fn a_dotenv_file_is_read() {
+    let storage = Storage::new().await.unwrap();
+    std::fs::write(
+        storage.data_dir().join(".env"),
+        "ENABLE_ACCOUNT_SIGNUP=sometimes\n",
+    )
+    .unwrap();
+    let (ok, _, err) = cli(&storage, &["migrate"]);
+    assert!(!ok, "the .env value was not read");
+    assert!(err.contains("ENABLE_ACCOUNT_SIGNUP"), "{err}");
+}
+
+#[tokio::test]
+async fn json_logs_carry_request_ids_and_no_secrets() {
+    let storage = Storage::new().await.unwrap();
+    let port = free_port();
+    let mut child = Command::new(binary())
+        .arg("serve")
+        .env_clear()
+        .envs(storage.env(&[
+            ("PORT", &port.to_string()),
+            ("LOG_FORMAT", "json"),
+            ("LOG_LEVEL", "debug"),
+        ]))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = switchboard_testkit::reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let secret = "Sup3r-secret-passw0rd!";
+    let r = client
+        .post(format!("{base}/auth/sign_in"))
+        .json(&json!({"email": "x@example.com", "password": secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let r = client
+        .get(format!(
+            "{base}/api/v1/profile?access-token=querysecret&uid=a@b.co"
+        ))
+        .header("api_access_token", "headersecret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect(l))
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(logs.contains(&id), "the request id is logged: {logs}");
+    for s in [secret, "querysecret", "headersecret"] {
+        assert!(!logs.contains(s), "{s} leaked into the logs: {logs}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_starts_migrate_once() {
+    let storage = Storage::new().await.unwrap();
+    if storage.backend() != switchboard_store::Backend::Postgres {
+        eprintln!("skipped: concurrent migration matters with PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    }
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(binary())
+                .arg("migrate")
+                .env_clear()
+                .envs(storage.env(&[]))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
