@@ -7,11 +7,30 @@ mod error;
 pub mod access_tokens;
 pub mod account_users;
 pub mod accounts;
+pub mod canned_responses;
+pub mod custom_attribute_definitions;
 pub mod installation_configs;
+pub mod labels;
 pub mod platform_apps;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 
 pub use db::{Backend, Conn, Db, DbOptions, Ex, Tx};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::types::Json;
+
+/// A `LIKE` pattern that finds `needle` anywhere, lower-cased, with `%`, `_` and backslash
+/// escaped (the query says `ESCAPE`), so user input is only ever matched literally.
+pub fn like_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
