@@ -198,3 +198,10 @@ pub async fn issue_sso_token(mut ex: Ex<'_>, user: UserId) -> Result<String> {
     .await?;
     Ok(token)
 }
+
+/// The caller's membership, which must be an administrator's.
+pub async fn administrator(ex: Ex<'_>, user: &User, account: AccountId) -> Result<AccountUser> {
+    let member = membership(ex, user, account).await?;
+    require_administrator(&member)?;
+    Ok(member)
+}

@@ -4,10 +4,14 @@
 pub mod accounts;
 pub mod agents;
 pub mod auth;
+pub mod canned_responses;
+pub mod custom_attributes;
 pub mod installation;
+pub mod labels;
 pub mod platform;
 pub mod profile;
 pub mod secrets;
+pub mod teams;
 pub mod users;
 
 mod ctx;

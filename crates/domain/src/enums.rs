@@ -71,3 +71,16 @@ mod tests {
         assert_eq!(Role::from_value(7), None);
     }
 }
+
+chatwoot_enum!(
+    /// `custom_attribute_definitions.attribute_display_type`.
+    AttributeDisplayType {
+        Text = 0 => "text", Number = 1 => "number", Currency = 2 => "currency", Percent = 3 => "percent",
+        Link = 4 => "link", Date = 5 => "date", List = 6 => "list", Checkbox = 7 => "checkbox",
+    }
+);
+
+chatwoot_enum!(
+    /// `custom_attribute_definitions.attribute_model`.
+    AttributeModel { Conversation = 0 => "conversation_attribute", Contact = 1 => "contact_attribute" }
+);

@@ -10,7 +10,7 @@ mod locale;
 mod time;
 pub mod validation;
 
-pub use enums::{AccountStatus, Availability, Role};
+pub use enums::{AccountStatus, AttributeDisplayType, AttributeModel, Availability, Role};
 pub use error::{Error, Result};
 pub use ids::{AccessTokenId, AccountId, AccountUserId, PlatformAppId, UserId};
 pub use locale::Locale;

@@ -20,7 +20,8 @@ macro_rules! columns {
 }
 
 /// All of the account's responses, or those whose short code or content contains
-/// `search` (case-insensitively), short-code matches first, as Chatwoot orders them.
+/// `search` (case-insensitively), ranked as Chatwoot ranks them: short codes that start
+/// with it, then short codes that contain it, then contents.
 pub async fn list(
     mut ex: Ex<'_>,
     account: AccountId,
@@ -36,11 +37,16 @@ pub async fn list(
         columns!(),
         " FROM canned_responses WHERE account_id = $1 \
          AND (LOWER(short_code) LIKE $2 ESCAPE '\\' OR LOWER(content) LIKE $2 ESCAPE '\\') \
-         ORDER BY CASE WHEN LOWER(short_code) LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, id"
+         ORDER BY CASE WHEN LOWER(short_code) LIKE $3 ESCAPE '\\' THEN 0 \
+         WHEN LOWER(short_code) LIKE $2 ESCAPE '\\' THEN 1 ELSE 2 END, id"
     );
     Ok(match search.map(str::trim).filter(|s| !s.is_empty()) {
         None => fetch!(all, ex.re(), ALL, account)?,
-        Some(s) => fetch!(all, ex.re(), SEARCH, account, crate::like_pattern(s))?,
+        Some(s) => {
+            let anywhere = crate::like_pattern(s);
+            let prefix = anywhere[1..].to_string();
+            fetch!(all, ex.re(), SEARCH, account, anywhere, prefix)?
+        }
     })
 }
 

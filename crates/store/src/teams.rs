@@ -93,7 +93,7 @@ pub async fn delete(mut ex: Ex<'_>, account: AccountId, id: i64) -> StoreResult<
 }
 
 pub async fn member_ids(mut ex: Ex<'_>, team: i64) -> StoreResult<Vec<UserId>> {
-    const SQL: &str = "SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id";
+    const SQL: &str = "SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY id";
     Ok(scalar!(all, ex.re(), SQL, team)?)
 }
 

@@ -134,7 +134,15 @@ pub async fn run(
     } else {
         let pages = switchboard_web::routes(ctx.clone());
         let app = switchboard_api::router(AppState { ctx, queue }, pages);
-        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // Chatwoot (Rails) routes `/path/` like `/path`; clients rely on it.
+        let app = tower::Layer::layer(
+            &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
+            app,
+        );
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                std::net::SocketAddr,
+            >(app);
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await

@@ -1,4 +1,8 @@
 pub mod agents;
+pub mod canned_responses;
+pub mod custom_attribute_definitions;
+pub mod labels;
+pub mod teams;
 
 use axum::Json;
 use axum::extract::State;

@@ -7,6 +7,9 @@ use axum::Router;
 use axum::routing::{get, patch, post};
 
 use crate::AppState;
+use accounts::canned_responses as canned;
+use accounts::custom_attribute_definitions as definitions;
+use accounts::{labels, teams};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,5 +39,56 @@ pub fn routes() -> Router<AppState> {
             patch(accounts::agents::update)
                 .put(accounts::agents::update)
                 .delete(accounts::agents::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/teams",
+            get(teams::index).post(teams::create),
+        )
+        .route(
+            "/accounts/{account_id}/teams/{id}",
+            get(teams::show)
+                .patch(teams::update)
+                .put(teams::update)
+                .delete(teams::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/teams/{team_id}/team_members",
+            get(teams::team_members::index)
+                .post(teams::team_members::create)
+                .patch(teams::team_members::update)
+                .put(teams::team_members::update)
+                .delete(teams::team_members::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/labels",
+            get(labels::index).post(labels::create),
+        )
+        .route(
+            "/accounts/{account_id}/labels/{id}",
+            get(labels::show)
+                .patch(labels::update)
+                .put(labels::update)
+                .delete(labels::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/canned_responses",
+            get(canned::index).post(canned::create),
+        )
+        .route(
+            "/accounts/{account_id}/canned_responses/{id}",
+            patch(canned::update)
+                .put(canned::update)
+                .delete(canned::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/custom_attribute_definitions",
+            get(definitions::index).post(definitions::create),
+        )
+        .route(
+            "/accounts/{account_id}/custom_attribute_definitions/{id}",
+            get(definitions::show)
+                .patch(definitions::update)
+                .put(definitions::update)
+                .delete(definitions::destroy),
         )
 }

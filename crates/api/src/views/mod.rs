@@ -2,6 +2,10 @@
 
 pub mod account;
 pub mod agent;
+pub mod canned_response;
+pub mod custom_attribute;
+pub mod label;
+pub mod team;
 pub mod user;
 
 use serde_json::{Map, Value};
