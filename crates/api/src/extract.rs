@@ -301,6 +301,13 @@ pub fn string_or_number<'de, D: serde::Deserializer<'de>>(
     }
 }
 
+/// Tells a key sent as `null` (`Some(None)`) from a key not sent (`None`).
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

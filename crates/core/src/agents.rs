@@ -76,6 +76,7 @@ pub async fn create(ctx: &Ctx, caller: &User, account: AccountId, new: NewAgent)
     let mut tx = ctx.db.begin().await?;
     let member = membership(tx.ex(), caller, account).await?;
     require_administrator(&member)?;
+    check_agent_limit(&mut tx, account).await?;
     let now = Timestamp::now();
     let user = match users::find_by_email(tx.ex(), &email).await? {
         Some(u) => u,
@@ -164,6 +165,28 @@ pub async fn destroy(ctx: &Ctx, caller: &User, account: AccountId, agent: UserId
     }
     account_users::delete(tx.ex(), account, agent).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// `limits.agents` (set through the Platform API) caps the account's agents, as in
+/// Chatwoot, so a reseller can sell seats.
+async fn check_agent_limit(tx: &mut switchboard_store::Tx, account: AccountId) -> Result<()> {
+    let a = switchboard_store::accounts::find(tx.ex(), account).await?;
+    let limit = a
+        .limits
+        .as_ref()
+        .and_then(|l| l.0.get("agents"))
+        .and_then(serde_json::Value::as_i64);
+    if let Some(limit) = limit
+        && account_users::list_for_account(tx.ex(), account)
+            .await?
+            .len() as i64
+            >= limit
+    {
+        return Err(Error::LimitExceeded(
+            "Account limit exceeded. Please purchase more licenses".into(),
+        ));
+    }
     Ok(())
 }
 

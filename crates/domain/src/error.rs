@@ -25,6 +25,9 @@ pub enum Error {
     /// 403 `{"message": …}`: sign-up refused (invalid or already registered email).
     #[error("{0}")]
     Refused(String),
+    /// 402 `{"error": …}`: the account's limits (set through the Platform API) are reached.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// 429: too many attempts.
     #[error("{0}")]
     RateLimited(String),

@@ -9,6 +9,7 @@ pub mod account_users;
 pub mod accounts;
 pub mod canned_responses;
 pub mod custom_attribute_definitions;
+pub mod inboxes;
 pub mod installation_configs;
 pub mod labels;
 pub mod platform_apps;

@@ -1,6 +1,8 @@
 pub mod agents;
 pub mod canned_responses;
 pub mod custom_attribute_definitions;
+pub mod inbox_members;
+pub mod inboxes;
 pub mod labels;
 pub mod teams;
 

@@ -9,7 +9,7 @@ use axum::routing::{get, patch, post};
 use crate::AppState;
 use accounts::canned_responses as canned;
 use accounts::custom_attribute_definitions as definitions;
-use accounts::{labels, teams};
+use accounts::{inbox_members, inboxes, labels, teams};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -90,5 +90,35 @@ pub fn routes() -> Router<AppState> {
                 .patch(definitions::update)
                 .put(definitions::update)
                 .delete(definitions::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/inboxes",
+            get(inboxes::index).post(inboxes::create),
+        )
+        .route(
+            "/accounts/{account_id}/inboxes/{id}",
+            get(inboxes::show)
+                .patch(inboxes::update)
+                .put(inboxes::update)
+                .delete(inboxes::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/inboxes/{id}/assignable_agents",
+            get(inboxes::assignable_agents),
+        )
+        .route(
+            "/accounts/{account_id}/assignable_agents",
+            get(inboxes::account_assignable_agents),
+        )
+        .route(
+            "/accounts/{account_id}/inbox_members",
+            post(inbox_members::create)
+                .patch(inbox_members::update)
+                .put(inbox_members::update)
+                .delete(inbox_members::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/inbox_members/{inbox_id}",
+            get(inbox_members::show),
         )
 }

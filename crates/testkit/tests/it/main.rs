@@ -10,6 +10,7 @@ mod agents;
 mod auth;
 mod bad_input;
 mod health;
+mod inboxes;
 mod labels;
 mod onboarding;
 mod platform;
