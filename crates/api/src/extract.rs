@@ -308,6 +308,27 @@ pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
     serde::Deserialize::deserialize(d).map(Some)
 }
 
+/// A boolean as JSON or as Rails casts form values (`"true"`, `"1"`, `"false"`, `"0"`).
+pub fn boolean<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    use serde::Deserialize;
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(Value::String(s)) => match s.as_str() {
+            "true" | "1" | "t" | "on" => Ok(Some(true)),
+            "false" | "0" | "f" | "off" | "" => Ok(Some(false)),
+            other => Err(serde::de::Error::custom(format!(
+                "'{other}' is not a boolean"
+            ))),
+        },
+        Some(Value::Number(n)) if n.as_i64() == Some(1) => Ok(Some(true)),
+        Some(Value::Number(n)) if n.as_i64() == Some(0) => Ok(Some(false)),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "{other} is not a boolean"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 pub mod agents;
 pub mod canned_responses;
+pub mod contacts;
 pub mod custom_attribute_definitions;
 pub mod inbox_members;
 pub mod inboxes;

@@ -9,7 +9,7 @@ use axum::routing::{get, patch, post};
 use crate::AppState;
 use accounts::canned_responses as canned;
 use accounts::custom_attribute_definitions as definitions;
-use accounts::{inbox_members, inboxes, labels, teams};
+use accounts::{contacts, inbox_members, inboxes, labels, teams};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -120,5 +120,51 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/accounts/{account_id}/inbox_members/{inbox_id}",
             get(inbox_members::show),
+        )
+        .route(
+            "/accounts/{account_id}/contacts",
+            get(contacts::index).post(contacts::create),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/search",
+            get(contacts::search),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/active",
+            get(contacts::active),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}",
+            get(contacts::show)
+                .patch(contacts::update)
+                .put(contacts::update)
+                .delete(contacts::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/destroy_custom_attributes",
+            post(contacts::destroy_custom_attributes),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/labels",
+            get(contacts::labels).post(contacts::set_labels),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/contact_inboxes",
+            post(contacts::create_contact_inbox),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{contact_id}/notes",
+            get(contacts::notes::index).post(contacts::notes::create),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{contact_id}/notes/{id}",
+            get(contacts::notes::show)
+                .patch(contacts::notes::update)
+                .put(contacts::notes::update)
+                .delete(contacts::notes::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/actions/contact_merge",
+            post(contacts::merge),
         )
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod agent;
 pub mod canned_response;
+pub mod contact;
 pub mod custom_attribute;
 pub mod inbox;
 pub mod label;

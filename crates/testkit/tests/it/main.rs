@@ -9,6 +9,7 @@ mod accounts;
 mod agents;
 mod auth;
 mod bad_input;
+mod contacts;
 mod health;
 mod inboxes;
 mod labels;

@@ -1,0 +1,350 @@
+pub mod notes;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use switchboard_core::contacts::{self, ContactInput, PER_PAGE};
+use switchboard_domain::{AccountId, Error};
+use switchboard_store::contacts::{ListQuery, SortKey};
+
+use crate::extract::{Body, CurrentUser, Id, Params, Payload, present};
+use crate::views::contact::{ContactInboxView, ContactView};
+use crate::{ApiError, ApiResult, AppState};
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    page: Option<String>,
+    sort: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    include_contact_inboxes: Option<String>,
+    q: Option<String>,
+}
+
+impl ListParams {
+    /// Chatwoot includes identities unless the parameter is given and is not "true".
+    fn with_inboxes(&self) -> bool {
+        self.include_contact_inboxes
+            .as_deref()
+            .is_none_or(|v| v.is_empty() || v == "true")
+    }
+
+    fn page(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p > 0)
+            .unwrap_or(1)
+    }
+
+    fn query(&self, search: Option<String>) -> ListQuery {
+        // Keys apply in Chatwoot's fixed order, whatever order they were given in.
+        let order = [
+            "email",
+            "name",
+            "phone_number",
+            "last_activity_at",
+            "created_at",
+            "company",
+            "city",
+            "country",
+        ];
+        let given: Vec<(String, bool)> = self
+            .sort
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| match s.strip_prefix('-') {
+                Some(k) => (k.to_string(), true),
+                None => (s.to_string(), false),
+            })
+            .collect();
+        let sort = order
+            .iter()
+            .filter_map(|k| {
+                given
+                    .iter()
+                    .find(|(g, _)| g == k)
+                    .and_then(|(g, d)| SortKey::parse(g).map(|key| (key, *d)))
+            })
+            .collect();
+        ListQuery {
+            labels: self.labels.clone(),
+            search,
+            sort,
+            page: self.page(),
+            per_page: PER_PAGE,
+        }
+    }
+
+    /// `current_page` echoes the parameter as sent (a string from a query string).
+    fn current_page(&self) -> Value {
+        self.page.clone().map_or(json!(1), Value::String)
+    }
+}
+
+async fn page(
+    state: &AppState,
+    user: &switchboard_store::users::User,
+    account: AccountId,
+    p: &ListParams,
+    search: Option<String>,
+) -> ApiResult<Json<Value>> {
+    let (rows, count) = contacts::list(&state.ctx, user, account, p.query(search)).await?;
+    let payload: Vec<ContactView> = rows
+        .iter()
+        .map(|d| ContactView::new(d, p.with_inboxes()))
+        .collect();
+    Ok(Json(
+        json!({ "meta": { "count": count, "current_page": p.current_page() }, "payload": payload }),
+    ))
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    page(&state, &user, account, &p, None).await
+}
+
+/// `GET /contacts/search?q=`: a blank `q` is the 422 Chatwoot meant to give.
+pub async fn search(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let q =
+        p.q.clone()
+            .map(|q| q.trim().to_string())
+            .filter(|q| !q.is_empty());
+    let Some(q) = q else {
+        return Err(Error::Unprocessable("Specify search string with parameter q".into()).into());
+    };
+    page(&state, &user, account, &p, Some(q)).await
+}
+
+/// `GET /contacts/active`: contacts online now. Presence arrives with realtime, so none yet.
+pub async fn active(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let mut conn = state.ctx.db.conn().await?;
+    switchboard_core::auth::membership(conn.ex(), &user, account).await?;
+    Ok(Json(
+        json!({ "meta": { "count": 0, "current_page": p.current_page() }, "payload": [] }),
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let d = contacts::show(&state.ctx, &user, account, id).await?;
+    Ok(Json(
+        json!({ "payload": ContactView::new(&d, p.with_inboxes()) }),
+    ))
+}
+
+/// Chatwoot reads contact fields at the top level; `null` clears a field.
+#[derive(Deserialize)]
+pub struct ContactParams {
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    phone_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    identifier: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::extract::boolean")]
+    blocked: Option<bool>,
+    additional_attributes: Option<Map<String, Value>>,
+    custom_attributes: Option<Map<String, Value>>,
+    inbox_id: Option<i64>,
+    source_id: Option<String>,
+}
+
+impl Payload for ContactParams {}
+
+impl ContactParams {
+    fn input(&mut self) -> ContactInput {
+        ContactInput {
+            name: self.name.take(),
+            email: self.email.take(),
+            phone_number: self.phone_number.take(),
+            identifier: self.identifier.take(),
+            blocked: self.blocked.take(),
+            additional_attributes: self.additional_attributes.take(),
+            custom_attributes: self.custom_attributes.take(),
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Body(mut p): Body<ContactParams>,
+) -> ApiResult<Json<Value>> {
+    let input = p.input();
+    let inbox = p.inbox_id.map(|i| (i, p.source_id.clone()));
+    let created = contacts::create(&state.ctx, &user, account, input, inbox).await?;
+    let contact_inbox = match &created.contact_inbox {
+        Some((ci, inbox)) => json!({ "inbox": raw_inbox(inbox), "source_id": ci.source_id }),
+        None => json!({ "inbox": null, "source_id": null }),
+    };
+    Ok(Json(
+        json!({ "payload": { "contact": ContactView::new(&created.contact, true), "contact_inbox": contact_inbox } }),
+    ))
+}
+
+/// Chatwoot renders the raw inbox record here (ISO timestamps).
+fn raw_inbox(i: &switchboard_store::inboxes::Inbox) -> Value {
+    json!({
+        "id": i.id, "channel_id": i.channel_id, "account_id": i.account_id, "name": i.name,
+        "created_at": i.created_at.iso8601(), "updated_at": i.updated_at.iso8601(), "channel_type": i.channel_type,
+        "enable_auto_assignment": i.enable_auto_assignment, "greeting_enabled": i.greeting_enabled,
+        "greeting_message": i.greeting_message, "email_address": i.email_address,
+        "working_hours_enabled": i.working_hours_enabled, "out_of_office_message": i.out_of_office_message,
+        "timezone": i.timezone, "enable_email_collect": i.enable_email_collect, "csat_survey_enabled": i.csat_survey_enabled,
+        "allow_messages_after_resolved": i.allow_messages_after_resolved,
+        "auto_assignment_config": i.auto_assignment_config.as_ref().map(|j| j.0.clone()),
+        "lock_to_single_conversation": i.lock_to_single_conversation, "portal_id": i.portal_id,
+        "sender_name_type": if i.sender_name_type == 1 { "professional" } else { "friendly" },
+        "business_name": i.business_name, "csat_config": i.csat_config.0,
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(mut p): Body<ContactParams>,
+) -> ApiResult<Json<Value>> {
+    let d = contacts::update(&state.ctx, &user, account, id, p.input()).await?;
+    Ok(Json(json!({ "payload": ContactView::new(&d, true) })))
+}
+
+pub async fn destroy(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<()> {
+    contacts::destroy(&state.ctx, &user, account, id).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct KeysParams {
+    custom_attributes: Option<Vec<String>>,
+}
+
+impl Payload for KeysParams {}
+
+pub async fn destroy_custom_attributes(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<KeysParams>,
+) -> ApiResult<Json<Value>> {
+    let keys = p
+        .custom_attributes
+        .ok_or(ApiError::MissingParam("custom_attributes"))?;
+    let d = contacts::destroy_custom_attributes(&state.ctx, &user, account, id, &keys).await?;
+    Ok(Json(json!({ "payload": ContactView::new(&d, true) })))
+}
+
+pub async fn labels(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "payload": contacts::labels(&state.ctx, &user, account, id).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LabelsParams {
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+impl Payload for LabelsParams {}
+
+/// Replaces the contact's labels; a missing list clears them, as in Chatwoot.
+pub async fn set_labels(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<LabelsParams>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "payload": contacts::set_labels(&state.ctx, &user, account, id, &p.labels).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ContactInboxParams {
+    inbox_id: Option<i64>,
+    source_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::boolean")]
+    hmac_verified: Option<bool>,
+}
+
+impl Payload for ContactInboxParams {}
+
+pub async fn create_contact_inbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<ContactInboxParams>,
+) -> ApiResult<Json<ContactInboxView>> {
+    let inbox = p.inbox_id.ok_or(ApiError::MissingParam("inbox_id"))?;
+    let (ci, inbox) = contacts::add_contact_inbox(
+        &state.ctx,
+        &user,
+        account,
+        id,
+        inbox,
+        p.source_id,
+        p.hmac_verified.unwrap_or(false),
+    )
+    .await?;
+    Ok(Json(ContactInboxView::new(&ci, &inbox)))
+}
+
+#[derive(Deserialize)]
+pub struct MergeParams {
+    base_contact_id: Option<i64>,
+    mergee_contact_id: Option<i64>,
+}
+
+impl Payload for MergeParams {}
+
+/// `POST /actions/contact_merge`: the bare base contact, without identities.
+pub async fn merge(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Body(p): Body<MergeParams>,
+) -> ApiResult<Json<ContactView>> {
+    let base = p
+        .base_contact_id
+        .ok_or(ApiError::MissingParam("base_contact_id"))?;
+    let mergee = p
+        .mergee_contact_id
+        .ok_or(ApiError::MissingParam("mergee_contact_id"))?;
+    let c = contacts::merge(&state.ctx, &user, account, base, mergee).await?;
+    Ok(Json(ContactView::plain(&c)))
+}
