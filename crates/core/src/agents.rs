@@ -14,7 +14,7 @@ use crate::users::UserInput;
 use crate::{Ctx, users as user_cases};
 
 /// An agent as the views need it.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Agent {
     pub user: User,
     pub account_user: AccountUser,

@@ -296,7 +296,7 @@ pub async fn create(
 
 /// A contact's identity in an inbox; an existing (inbox, source id) of the same contact
 /// is returned as it is.
-async fn attach_inbox(
+pub(crate) async fn attach_inbox(
     tx: &mut Tx,
     contact: &Contact,
     inbox: &Inbox,

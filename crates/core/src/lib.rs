@@ -6,6 +6,7 @@ pub mod agents;
 pub mod auth;
 pub mod canned_responses;
 pub mod contacts;
+pub mod conversations;
 pub mod custom_attributes;
 pub mod inboxes;
 pub mod installation;

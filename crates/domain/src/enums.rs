@@ -84,3 +84,33 @@ chatwoot_enum!(
     /// `custom_attribute_definitions.attribute_model`.
     AttributeModel { Conversation = 0 => "conversation_attribute", Contact = 1 => "contact_attribute" }
 );
+
+chatwoot_enum!(
+    /// `conversations.status`.
+    ConversationStatus { Open = 0 => "open", Resolved = 1 => "resolved", Pending = 2 => "pending", Snoozed = 3 => "snoozed" }
+);
+
+chatwoot_enum!(
+    /// `conversations.priority` (NULL is no priority).
+    Priority { Low = 0 => "low", Medium = 1 => "medium", High = 2 => "high", Urgent = 3 => "urgent" }
+);
+
+chatwoot_enum!(
+    /// `messages.message_type`: rendered as the integer in the API, as the name in webhooks.
+    MessageType { Incoming = 0 => "incoming", Outgoing = 1 => "outgoing", Activity = 2 => "activity", Template = 3 => "template" }
+);
+
+chatwoot_enum!(
+    /// `messages.content_type`, always rendered as the name.
+    ContentType {
+        Text = 0 => "text", InputText = 1 => "input_text", InputTextarea = 2 => "input_textarea",
+        InputEmail = 3 => "input_email", InputSelect = 4 => "input_select", Cards = 5 => "cards", Form = 6 => "form",
+        Article = 7 => "article", IncomingEmail = 8 => "incoming_email", InputCsat = 9 => "input_csat",
+        Integrations = 10 => "integrations", Sticker = 11 => "sticker", VoiceCall = 12 => "voice_call",
+    }
+);
+
+chatwoot_enum!(
+    /// `messages.status`.
+    MessageStatus { Sent = 0 => "sent", Delivered = 1 => "delivered", Read = 2 => "read", Failed = 3 => "failed" }
+);

@@ -8,13 +8,18 @@ pub mod features;
 mod ids;
 mod locale;
 mod time;
+mod uuid;
 pub mod validation;
 
-pub use enums::{AccountStatus, AttributeDisplayType, AttributeModel, Availability, Role};
+pub use enums::{
+    AccountStatus, AttributeDisplayType, AttributeModel, Availability, ContentType,
+    ConversationStatus, MessageStatus, MessageType, Priority, Role,
+};
 pub use error::{Error, Result};
 pub use ids::{AccessTokenId, AccountId, AccountUserId, PlatformAppId, UserId};
 pub use locale::Locale;
 pub use time::Timestamp;
+pub use uuid::Uuid;
 
 /// The Chatwoot release whose API Switchboard reproduces; `GET /api` reports it so
 /// that clients which gate features on the server version keep working.

@@ -437,3 +437,47 @@ pub async fn delete_note(mut ex: Ex<'_>, note: &Note) -> StoreResult<()> {
     exec!(ex.re(), SQL, note.id)?;
     Ok(())
 }
+
+/// The contacts of `account` with these ids, in one query.
+pub async fn by_ids(ex: Ex<'_>, account: AccountId, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts WHERE account_id = "
+    ));
+    q.bind(Arg::Int(account.0))
+        .push(" AND id IN ")
+        .bind_list(ids.iter().map(|i| Arg::Int(*i)));
+    query::fetch_all(ex, &q).await
+}
+
+/// Contact inboxes by their own ids, in one query.
+pub async fn contact_inboxes_by_ids(ex: Ex<'_>, ids: &[i64]) -> StoreResult<Vec<ContactInbox>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        ci_columns!(),
+        " FROM contact_inboxes WHERE id IN "
+    ));
+    q.bind_list(ids.iter().map(|i| Arg::Int(*i)));
+    query::fetch_all(ex, &q).await
+}
+
+pub async fn find_contact_inbox_by_source(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    source_id: &str,
+) -> StoreResult<Option<ContactInbox>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        ci_columns!(),
+        " FROM contact_inboxes WHERE source_id = $1 AND inbox_id IN (SELECT id FROM inboxes WHERE account_id = $2) \
+         ORDER BY id LIMIT 1"
+    );
+    Ok(fetch!(optional, ex.re(), SQL, source_id, account)?)
+}
+
+pub async fn touch(mut ex: Ex<'_>, id: i64, now: Timestamp) -> StoreResult<()> {
+    const SQL: &str = "UPDATE contacts SET last_activity_at = $2 WHERE id = $1";
+    exec!(ex.re(), SQL, id, now)?;
+    Ok(())
+}

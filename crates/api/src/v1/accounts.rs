@@ -1,6 +1,7 @@
 pub mod agents;
 pub mod canned_responses;
 pub mod contacts;
+pub mod conversations;
 pub mod custom_attribute_definitions;
 pub mod inbox_members;
 pub mod inboxes;

@@ -4,12 +4,12 @@ mod accounts;
 mod profile;
 
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 
 use crate::AppState;
 use accounts::canned_responses as canned;
 use accounts::custom_attribute_definitions as definitions;
-use accounts::{contacts, inbox_members, inboxes, labels, teams};
+use accounts::{contacts, conversations, inbox_members, inboxes, labels, teams};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -166,5 +166,52 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/accounts/{account_id}/actions/contact_merge",
             post(contacts::merge),
+        )
+        .route(
+            "/accounts/{account_id}/conversations",
+            get(conversations::index).post(conversations::create),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/meta",
+            get(conversations::meta),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}",
+            get(conversations::show)
+                .patch(conversations::update)
+                .put(conversations::update)
+                .delete(conversations::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/toggle_status",
+            post(conversations::toggle_status),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/toggle_priority",
+            post(conversations::toggle_priority),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/assignments",
+            post(conversations::assignments),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/labels",
+            get(conversations::labels).post(conversations::set_labels),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/custom_attributes",
+            post(conversations::custom_attributes),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/update_last_seen",
+            post(conversations::update_last_seen),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/messages",
+            get(conversations::messages::index).post(conversations::messages::create),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/messages/{message_id}",
+            delete(conversations::messages::destroy),
         )
 }

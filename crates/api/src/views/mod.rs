@@ -4,6 +4,7 @@ pub mod account;
 pub mod agent;
 pub mod canned_response;
 pub mod contact;
+pub mod conversation;
 pub mod custom_attribute;
 pub mod inbox;
 pub mod label;

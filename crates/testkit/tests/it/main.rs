@@ -10,6 +10,7 @@ mod agents;
 mod auth;
 mod bad_input;
 mod contacts;
+mod conversations;
 mod health;
 mod inboxes;
 mod labels;

@@ -1,0 +1,351 @@
+pub mod messages;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use switchboard_core::conversations::{self, Assigned, ListQuery, MessageInput, NewConversation};
+use switchboard_domain::{AccountId, ConversationStatus, Error};
+use switchboard_store::conversations::{Counts, Sort};
+
+use crate::extract::{Body, CurrentUser, Id, Params, Payload, boolean, present};
+use crate::views::agent::AgentView;
+use crate::views::conversation::ConversationView;
+use crate::{ApiResult, AppState};
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    status: Option<String>,
+    assignee_type: Option<String>,
+    inbox_id: Option<String>,
+    team_id: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+    source_id: Option<String>,
+    sort_by: Option<String>,
+    page: Option<String>,
+    updated_within: Option<String>,
+}
+
+fn number(name: &str, v: &Option<String>) -> Result<Option<i64>, Error> {
+    match v.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| Error::invalid(name, format!("{name} must be a number"))),
+    }
+}
+
+impl ListParams {
+    fn query(&self) -> Result<ListQuery, Error> {
+        let status = self.status.as_deref().filter(|s| !s.is_empty());
+        Ok(ListQuery {
+            all_statuses: status == Some("all"),
+            status: match status {
+                None | Some("all") => None,
+                Some(s) => Some(ConversationStatus::parse(s).ok_or_else(|| {
+                    Error::invalid("status", format!("'{s}' is not a valid status"))
+                })?),
+            },
+            assignee_type: self.assignee_type.clone().unwrap_or_default(),
+            inbox_id: number("inbox_id", &self.inbox_id)?,
+            team_id: number("team_id", &self.team_id)?,
+            labels: self.labels.clone(),
+            source_id: self.source_id.clone(),
+            sort: Sort::parse(self.sort_by.as_deref().unwrap_or_default()),
+            page: number("page", &self.page)?.filter(|p| *p > 0).unwrap_or(1),
+            updated_within: number("updated_within", &self.updated_within)?,
+        })
+    }
+}
+
+fn counts(c: &Counts) -> Value {
+    json!({ "mine_count": c.mine, "assigned_count": c.all - c.unassigned, "unassigned_count": c.unassigned, "all_count": c.all })
+}
+
+/// `{"data": {"meta": {counts}, "payload": [conversation…]}}`.
+pub async fn index(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let (c, rows) = conversations::list(&state.ctx, &user, account, &p.query()?).await?;
+    let payload: Vec<ConversationView> = rows.iter().map(ConversationView::new).collect();
+    Ok(Json(
+        json!({ "data": { "meta": counts(&c), "payload": payload } }),
+    ))
+}
+
+pub async fn meta(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(p): Params<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let (c, _) = conversations::list(&state.ctx, &user, account, &p.query()?).await?;
+    Ok(Json(json!({ "meta": counts(&c) })))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<ConversationView>> {
+    Ok(Json(ConversationView::new(
+        &conversations::show(&state.ctx, &user, account, id).await?,
+    )))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MessageParams {
+    content: Option<String>,
+    message_type: Option<String>,
+    #[serde(default, deserialize_with = "boolean")]
+    private: Option<bool>,
+    content_type: Option<String>,
+    content_attributes: Option<Value>,
+    source_id: Option<String>,
+    echo_id: Option<String>,
+}
+
+impl Payload for MessageParams {}
+
+impl MessageParams {
+    /// `content_attributes` may arrive as an object or as JSON text (multipart forms).
+    pub fn input(self) -> Result<(MessageInput, Option<String>), Error> {
+        let content_attributes = match self.content_attributes {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(&s) {
+                Ok(Value::Object(m)) => Some(m),
+                _ => {
+                    return Err(Error::invalid(
+                        "content_attributes",
+                        "content_attributes must be an object",
+                    ));
+                }
+            },
+            Some(_) => {
+                return Err(Error::invalid(
+                    "content_attributes",
+                    "content_attributes must be an object",
+                ));
+            }
+        };
+        Ok((
+            MessageInput {
+                content: self.content,
+                message_type: self.message_type,
+                private: self.private.unwrap_or(false),
+                content_type: self.content_type,
+                content_attributes,
+                source_id: self.source_id,
+            },
+            self.echo_id,
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreateParams {
+    source_id: Option<String>,
+    contact_id: Option<i64>,
+    inbox_id: Option<i64>,
+    status: Option<String>,
+    assignee_id: Option<i64>,
+    team_id: Option<i64>,
+    snoozed_until: Option<i64>,
+    additional_attributes: Option<Map<String, Value>>,
+    custom_attributes: Option<Map<String, Value>>,
+    message: Option<MessageParams>,
+}
+
+impl Payload for CreateParams {}
+
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Body(p): Body<CreateParams>,
+) -> ApiResult<Json<ConversationView>> {
+    let message = p.message.map(|m| m.input()).transpose()?.map(|(m, _)| m);
+    let n = NewConversation {
+        source_id: p.source_id,
+        contact_id: p.contact_id,
+        inbox_id: p.inbox_id,
+        status: p.status,
+        assignee_id: p.assignee_id,
+        team_id: p.team_id,
+        snoozed_until: p.snoozed_until,
+        additional_attributes: p.additional_attributes,
+        custom_attributes: p.custom_attributes,
+        message,
+    };
+    Ok(Json(ConversationView::new(
+        &conversations::create(&state.ctx, &user, account, n).await?,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct PriorityParams {
+    priority: Option<String>,
+}
+
+impl Payload for PriorityParams {}
+
+pub async fn update(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<PriorityParams>,
+) -> ApiResult<Json<ConversationView>> {
+    let d = conversations::update(&state.ctx, &user, account, id, p.priority.as_deref()).await?;
+    Ok(Json(ConversationView::new(&d)))
+}
+
+pub async fn toggle_priority(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<PriorityParams>,
+) -> ApiResult<()> {
+    conversations::toggle_priority(&state.ctx, &user, account, id, p.priority.as_deref()).await?;
+    Ok(())
+}
+
+pub async fn destroy(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<()> {
+    conversations::destroy(&state.ctx, &user, account, id).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct StatusParams {
+    status: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::string_or_number")]
+    snoozed_until: Option<String>,
+}
+
+impl Payload for StatusParams {}
+
+/// `{"payload": {"success", "conversation_id", "current_status", "snoozed_until"}}`.
+pub async fn toggle_status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<StatusParams>,
+) -> ApiResult<Json<Value>> {
+    let until =
+        match p.snoozed_until.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(s.parse::<i64>().map_err(|_| {
+                Error::invalid("snoozed_until", "snoozed_until must be unix seconds")
+            })?),
+        };
+    let t =
+        conversations::toggle_status(&state.ctx, &user, account, id, p.status.as_deref(), until)
+            .await?;
+    Ok(Json(json!({ "payload": {
+        "success": true, "conversation_id": t.display_id, "current_status": t.status.as_str(),
+        "snoozed_until": t.snoozed_until.map(|s| s.iso8601()),
+    } })))
+}
+
+#[derive(Deserialize)]
+pub struct AssignParams {
+    #[serde(default, deserialize_with = "present")]
+    assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    team_id: Option<Option<i64>>,
+}
+
+impl Payload for AssignParams {}
+
+/// The agent, the team (raw record) or `null`, as Chatwoot answers.
+pub async fn assignments(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<AssignParams>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        match conversations::assign(&state.ctx, &user, account, id, p.assignee_id, p.team_id)
+            .await?
+        {
+            Assigned::Agent(a) => json!(AgentView::new(&a)),
+            Assigned::Team(t) => json!({
+                "id": t.id, "name": t.name, "description": t.description, "allow_auto_assign": t.allow_auto_assign,
+                "account_id": t.account_id, "created_at": t.created_at.iso8601(), "updated_at": t.updated_at.iso8601(),
+            }),
+            Assigned::Nobody => Value::Null,
+        },
+    ))
+}
+
+pub async fn labels(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "payload": conversations::labels(&state.ctx, &user, account, id).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct LabelsParams {
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+impl Payload for LabelsParams {}
+
+pub async fn set_labels(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<LabelsParams>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "payload": conversations::set_labels(&state.ctx, &user, account, id, &p.labels).await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct AttributesParams {
+    custom_attributes: Option<Map<String, Value>>,
+}
+
+impl Payload for AttributesParams {}
+
+pub async fn custom_attributes(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<AttributesParams>,
+) -> ApiResult<Json<Value>> {
+    let attrs = conversations::set_custom_attributes(
+        &state.ctx,
+        &user,
+        account,
+        id,
+        p.custom_attributes.unwrap_or_default(),
+    )
+    .await?;
+    Ok(Json(json!({ "custom_attributes": attrs })))
+}
+
+pub async fn update_last_seen(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<ConversationView>> {
+    Ok(Json(ConversationView::new(
+        &conversations::update_last_seen(&state.ctx, &user, account, id).await?,
+    )))
+}

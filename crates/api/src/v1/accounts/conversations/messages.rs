@@ -1,0 +1,72 @@
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchboard_core::conversations;
+use switchboard_domain::{AccountId, attributes};
+
+use super::MessageParams;
+use crate::extract::{Body, CurrentUser, Id, Params};
+use crate::views::conversation::{message, sender};
+use crate::{ApiResult, AppState};
+
+#[derive(Deserialize)]
+pub struct WindowParams {
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// `{"meta": {...}, "payload": [message…]}`, oldest first.
+pub async fn index(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Params(p): Params<WindowParams>,
+) -> ApiResult<Json<Value>> {
+    let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
+    let (d, list) = conversations::messages(
+        &state.ctx,
+        &user,
+        account,
+        id,
+        parse(&p.before),
+        parse(&p.after),
+    )
+    .await?;
+    let c = &d.conversation;
+    let mut meta = json!({
+        "labels": d.labels(),
+        "additional_attributes": attributes::object(c.additional_attributes.as_ref().map(|j| &j.0)),
+        "contact": d.contact.as_ref().map(|c| sender(&switchboard_core::conversations::Sender::Contact(c.clone()))),
+        "agent_last_seen_at": c.agent_last_seen_at.map(|t| t.iso8601()),
+        "assignee_last_seen_at": c.assignee_last_seen_at.map(|t| t.iso8601()),
+    });
+    if let Some(a) = &d.assignee {
+        meta["assignee"] = sender(&switchboard_core::conversations::Sender::User(
+            a.user.clone(),
+        ));
+    }
+    let payload: Vec<Value> = list.iter().map(|m| message(m, None)).collect();
+    Ok(Json(json!({ "meta": meta, "payload": payload })))
+}
+
+/// Every failure here is Chatwoot's `{"error": …}` 422.
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<MessageParams>,
+) -> ApiResult<Json<Value>> {
+    let (input, echo_id) = p.input()?;
+    let m = conversations::create_message(&state.ctx, &user, account, id, input).await?;
+    Ok(Json(message(&m, echo_id.as_deref())))
+}
+
+pub async fn destroy(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id, message_id)): Id<(AccountId, i64, i64)>,
+) -> ApiResult<Json<Value>> {
+    let m = conversations::delete_message(&state.ctx, &user, account, id, message_id).await?;
+    Ok(Json(message(&m, None)))
+}

@@ -1,0 +1,1073 @@
+//! Conversations (`/api/v1/accounts/:id/conversations`): listing with Chatwoot's counts,
+//! creation, status, priority, assignment, labels and attributes, with the activity
+//! messages Chatwoot writes. Administrators see every conversation of the account;
+//! agents those of their inboxes (and, one by one, their teams').
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use switchboard_domain::{
+    AccountId, ContentType, ConversationStatus, Error, MessageStatus, MessageType, Priority,
+    Result, Role, Timestamp, UserId, Uuid, attributes,
+};
+use switchboard_store::account_users::{self, AccountUser};
+use switchboard_store::contacts::{self, Contact, ContactInbox};
+use switchboard_store::conversations::{self, Assignee, Conversation, Counts, Filter, Sort};
+use switchboard_store::inboxes::{self, Inbox};
+use switchboard_store::labels::{self as label_store, Taggable};
+use switchboard_store::messages::{self, Message};
+use switchboard_store::teams::{self, Team};
+use switchboard_store::users::{self, User};
+use switchboard_store::{Ex, Json, Tx};
+
+use crate::Ctx;
+use crate::agents::Agent;
+use crate::auth::membership;
+use crate::contacts::clean_labels;
+
+/// Chatwoot's `CONVERSATION_RESULTS_PER_PAGE`.
+pub const PER_PAGE: i64 = 25;
+
+/// Who wrote a message.
+#[derive(Clone, Debug)]
+pub enum Sender {
+    Contact(Contact),
+    User(User),
+}
+
+#[derive(Clone, Debug)]
+pub struct MessageDetails {
+    pub message: Message,
+    pub sender: Option<Sender>,
+    /// The display id the API shows as `conversation_id`.
+    pub display_id: i64,
+    pub conversation: Conversation,
+    pub source_id: Option<String>,
+    pub unread_count: i64,
+}
+
+/// Everything the conversation view shows.
+#[derive(Clone, Debug)]
+pub struct ConversationDetails {
+    pub conversation: Conversation,
+    pub contact: Option<Contact>,
+    pub contact_inbox: Option<ContactInbox>,
+    pub inbox: Option<Inbox>,
+    pub assignee: Option<Agent>,
+    pub team: Option<Team>,
+    pub last_message: Option<MessageDetails>,
+    pub last_non_activity_message: Option<MessageDetails>,
+    pub unread_count: i64,
+}
+
+impl ConversationDetails {
+    pub fn labels(&self) -> Vec<String> {
+        labels_of(&self.conversation)
+    }
+}
+
+fn labels_of(c: &Conversation) -> Vec<String> {
+    c.cached_label_list
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Loads the related rows of `list` with a fixed number of queries, whatever its length.
+pub async fn details(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    list: Vec<Conversation>,
+) -> Result<Vec<ConversationDetails>> {
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let contact_ids: Vec<i64> = list.iter().filter_map(|c| c.contact_id).collect();
+    let ci_ids: Vec<i64> = list.iter().filter_map(|c| c.contact_inbox_id).collect();
+    let contacts: HashMap<i64, Contact> = contacts::by_ids(ex.re(), account, &contact_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let cis: HashMap<i64, ContactInbox> = contacts::contact_inboxes_by_ids(ex.re(), &ci_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let inboxes: HashMap<i64, Inbox> = inboxes::list(ex.re(), account, None)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    let members: HashMap<UserId, AccountUser> = account_users::list_for_account(ex.re(), account)
+        .await?
+        .into_iter()
+        .map(|au| (au.user_id, au))
+        .collect();
+    let people: HashMap<UserId, User> = users::list_for_account(ex.re(), account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let teams: HashMap<i64, Team> = teams::list(ex.re(), account)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let unread: HashMap<i64, i64> = messages::unread_counts(ex.re(), &ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.conversation_id, u.unread.min(10)))
+        .collect();
+    let mut last: HashMap<i64, Message> = messages::latest(ex.re(), &ids, false)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, m))
+        .collect();
+    let mut last_human: HashMap<i64, Message> = messages::latest(ex.re(), &ids, true)
+        .await?
+        .into_iter()
+        .map(|m| (m.conversation_id, m))
+        .collect();
+    // Message senders not already at hand (a contact merged away, say) are left out.
+    let sender = |m: &Message| match (m.sender_type.as_deref(), m.sender_id) {
+        (Some("Contact"), Some(id)) => contacts.get(&id).cloned().map(Sender::Contact),
+        (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
+        _ => None,
+    };
+    Ok(list
+        .into_iter()
+        .map(|c| {
+            let contact_inbox = c.contact_inbox_id.and_then(|id| cis.get(&id).cloned());
+            let unread_count = unread.get(&c.id).copied().unwrap_or(0);
+            let wrap = |m: Message| MessageDetails {
+                sender: sender(&m),
+                display_id: c.display_id,
+                conversation: c.clone(),
+                source_id: contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
+                unread_count,
+                message: m,
+            };
+            let last_message = last.remove(&c.id).map(wrap);
+            let last_non_activity_message = last_human.remove(&c.id).map(wrap);
+            let assignee = c.assignee_id.and_then(|id| {
+                Some(Agent {
+                    user: people.get(&id)?.clone(),
+                    account_user: members.get(&id)?.clone(),
+                })
+            });
+            ConversationDetails {
+                contact: c.contact_id.and_then(|id| contacts.get(&id).cloned()),
+                contact_inbox,
+                inbox: inboxes.get(&c.inbox_id).cloned(),
+                assignee,
+                team: c.team_id.and_then(|id| teams.get(&id).cloned()),
+                last_message,
+                last_non_activity_message,
+                unread_count,
+                conversation: c,
+            }
+        })
+        .collect())
+}
+
+async fn one(ex: Ex<'_>, c: Conversation) -> Result<ConversationDetails> {
+    let account = c.account_id;
+    details(ex, account, vec![c])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+fn is_admin(au: &AccountUser) -> bool {
+    au.role == Some(Role::Administrator.value())
+}
+
+/// The inboxes whose conversations the caller lists: None for administrators.
+async fn scope(
+    mut ex: Ex<'_>,
+    caller: &User,
+    account: AccountId,
+    member: &AccountUser,
+) -> Result<Option<Vec<i64>>> {
+    if is_admin(member) {
+        return Ok(None);
+    }
+    Ok(Some(
+        inboxes::list(ex.re(), account, Some(caller.id))
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect(),
+    ))
+}
+
+/// A conversation the caller may act on: an administrator, a member of its inbox, or a
+/// member of its team (Chatwoot's ConversationPolicy).
+async fn accessible(
+    tx: &mut Tx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+) -> Result<(Conversation, AccountUser)> {
+    let member = membership(tx.ex(), caller, account).await?;
+    let c = conversations::find_by_display_id(tx.ex(), account, display_id).await?;
+    if is_admin(&member) || inboxes::is_member(tx.ex(), c.inbox_id, caller.id).await? {
+        return Ok((c, member));
+    }
+    if let Some(team) = c.team_id
+        && teams::member_ids(tx.ex(), team).await?.contains(&caller.id)
+    {
+        return Ok((c, member));
+    }
+    Err(Error::forbidden())
+}
+
+/// The list's parameters, already parsed.
+#[derive(Clone, Debug)]
+pub struct ListQuery {
+    pub status: Option<ConversationStatus>,
+    pub all_statuses: bool,
+    pub assignee_type: String,
+    pub inbox_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub labels: Vec<String>,
+    pub source_id: Option<String>,
+    pub sort: Sort,
+    pub page: i64,
+    pub updated_within: Option<i64>,
+}
+
+/// Chatwoot's ConversationFinder: counts before the assignee filter, then the page.
+pub async fn list(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    q: &ListQuery,
+) -> Result<(Counts, Vec<ConversationDetails>)> {
+    let mut conn = ctx.db.conn().await?;
+    let member = membership(conn.ex(), caller, account).await?;
+    let mut inboxes = scope(conn.ex(), caller, account, &member).await?;
+    if let Some(wanted) = q.inbox_id {
+        inboxes = Some(match inboxes {
+            None => vec![wanted],
+            Some(mine) => mine.into_iter().filter(|i| *i == wanted).collect(),
+        });
+    }
+    if let Some(team) = q.team_id {
+        teams::find(conn.ex(), account, team).await?;
+    }
+    let status = if q.all_statuses {
+        None
+    } else {
+        Some(q.status.unwrap_or(ConversationStatus::Open).value())
+    };
+    let filter = Filter {
+        inboxes,
+        status,
+        team_id: q.team_id,
+        labels: q.labels.clone(),
+        source_id: q.source_id.clone(),
+        updated_since: q.updated_within.map(|s| Timestamp::now().plus_seconds(-s)),
+    };
+    let counts = conversations::counts(conn.ex(), account, &filter, caller.id).await?;
+    let assignee = match q.assignee_type.as_str() {
+        "me" => Assignee::Me(caller.id),
+        "unassigned" => Assignee::Unassigned,
+        "assigned" => Assignee::Assigned,
+        _ => Assignee::All,
+    };
+    let limit = if q.updated_within.is_some() {
+        None
+    } else {
+        Some((PER_PAGE, q.page))
+    };
+    let rows = conversations::list(conn.ex(), account, &filter, assignee, q.sort, limit).await?;
+    Ok((counts, details(conn.ex(), account, rows).await?))
+}
+
+pub async fn show(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+) -> Result<ConversationDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// The first message of a new conversation, and messages posted later.
+#[derive(Clone, Debug, Default)]
+pub struct MessageInput {
+    pub content: Option<String>,
+    pub message_type: Option<String>,
+    pub private: bool,
+    pub content_type: Option<String>,
+    pub content_attributes: Option<Map<String, Value>>,
+    pub source_id: Option<String>,
+}
+
+#[derive(Default)]
+pub struct NewConversation {
+    pub source_id: Option<String>,
+    pub contact_id: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub status: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    pub additional_attributes: Option<Map<String, Value>>,
+    pub custom_attributes: Option<Map<String, Value>>,
+    pub message: Option<MessageInput>,
+}
+
+fn parse_status(s: &str) -> Result<ConversationStatus> {
+    ConversationStatus::parse(s)
+        .ok_or_else(|| Error::invalid("status", format!("'{s}' is not a valid status")))
+}
+
+/// Chatwoot caps each custom or additional attribute's text at 1,500 characters.
+fn check_attributes(name: &str, m: &Map<String, Value>) -> Result<()> {
+    for (k, v) in m {
+        if v.as_str().is_some_and(|s| s.chars().count() > 1500) {
+            return Err(Error::invalid(
+                name,
+                format!("{} {k} length should be < 1500", label(name)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn label(attribute: &str) -> String {
+    let s = attribute.replace('_', " ");
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+pub async fn create(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    n: NewConversation,
+) -> Result<ConversationDetails> {
+    let status = n.status.as_deref().map(parse_status).transpose()?;
+    for (name, m) in [
+        ("additional_attributes", &n.additional_attributes),
+        ("custom_attributes", &n.custom_attributes),
+    ] {
+        if let Some(m) = m {
+            check_attributes(name, m)?;
+        }
+    }
+    let mut tx = ctx.db.begin().await?;
+    let member = membership(tx.ex(), caller, account).await?;
+    let now = Timestamp::now();
+    let (contact, contact_inbox, inbox) = match (n.inbox_id, n.contact_id, n.source_id.clone()) {
+        (Some(inbox_id), Some(contact_id), source_id) => {
+            let inbox = inboxes::find(tx.ex(), account, inbox_id).await?;
+            require_inbox(&mut tx, caller, &member, &inbox).await?;
+            let contact = contacts::find(tx.ex(), account, contact_id).await?;
+            let ci =
+                crate::contacts::attach_inbox(&mut tx, &contact, &inbox, source_id, false, now)
+                    .await
+                    .map_err(|e| match e {
+                        Error::Invalid { .. } => {
+                            Error::Unprocessable("source_id should be unique".into())
+                        }
+                        other => other,
+                    })?;
+            (contact, ci, inbox)
+        }
+        (_, None, Some(source_id)) => {
+            let ci = contacts::find_contact_inbox_by_source(tx.ex(), account, &source_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let inbox = inboxes::find(tx.ex(), account, ci.inbox_id).await?;
+            require_inbox(&mut tx, caller, &member, &inbox).await?;
+            let contact = contacts::find(tx.ex(), account, ci.contact_id).await?;
+            (contact, ci, inbox)
+        }
+        (Some(_), None, None) | (None, Some(_), _) | (None, None, None) => {
+            return Err(Error::NotFound);
+        }
+    };
+    if inbox.lock_to_single_conversation
+        && let Some(existing) =
+            conversations::latest_for_contact_inbox(tx.ex(), contact_inbox.id).await?
+    {
+        let d = one(tx.ex(), existing).await?;
+        tx.commit().await?;
+        return Ok(d);
+    }
+    let assignee = match n.assignee_id {
+        Some(id) => Some(
+            account_users::find(tx.ex(), account, UserId(id))
+                .await?
+                .ok_or(Error::NotFound)?
+                .user_id,
+        ),
+        None => None,
+    };
+    if let Some(team) = n.team_id {
+        teams::find(tx.ex(), account, team).await?;
+    }
+    let mut status = status.unwrap_or(ConversationStatus::Open);
+    if contact.blocked {
+        status = ConversationStatus::Resolved;
+    }
+    let display_id = conversations::next_display_id(tx.ex(), account).await?;
+    let draft = Conversation {
+        id: 0,
+        account_id: account,
+        inbox_id: inbox.id,
+        status: status.value(),
+        assignee_id: assignee,
+        created_at: now,
+        updated_at: now,
+        contact_id: Some(contact.id),
+        display_id,
+        contact_last_seen_at: None,
+        agent_last_seen_at: None,
+        additional_attributes: Some(Json(Value::Object(
+            n.additional_attributes.unwrap_or_default(),
+        ))),
+        contact_inbox_id: Some(contact_inbox.id),
+        uuid: Uuid::new_v4(),
+        identifier: None,
+        last_activity_at: now,
+        team_id: n.team_id,
+        campaign_id: None,
+        snoozed_until: (status == ConversationStatus::Snoozed)
+            .then(|| n.snoozed_until.map(Timestamp::from_unix_seconds))
+            .flatten(),
+        custom_attributes: Some(Json(Value::Object(n.custom_attributes.unwrap_or_default()))),
+        assignee_last_seen_at: None,
+        first_reply_created_at: None,
+        priority: None,
+        sla_policy_id: None,
+        waiting_since: Some(now),
+        cached_label_list: None,
+        assignee_agent_bot_id: None,
+    };
+    let mut c = conversations::insert(tx.ex(), &draft).await?;
+    if let Some(m) = n.message {
+        let (_, updated) = post(&mut tx, caller, &inbox, c, m, now).await?;
+        c = updated;
+    }
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+async fn require_inbox(
+    tx: &mut Tx,
+    caller: &User,
+    member: &AccountUser,
+    inbox: &Inbox,
+) -> Result<()> {
+    if is_admin(member) || inboxes::is_member(tx.ex(), inbox.id, caller.id).await? {
+        Ok(())
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
+/// Chatwoot's content-attribute checks for interactive messages.
+fn check_items(content_type: ContentType, attrs: &Map<String, Value>) -> Result<()> {
+    let allowed: &[&str] = match content_type {
+        ContentType::InputSelect => &["title", "value"],
+        ContentType::Cards => &["title", "description", "media_url", "actions"],
+        ContentType::Form => &[
+            "type",
+            "placeholder",
+            "label",
+            "name",
+            "options",
+            "default",
+            "required",
+            "pattern",
+            "title",
+            "pattern_error",
+        ],
+        ContentType::Article => &["title", "description", "link"],
+        _ => return Ok(()),
+    };
+    let fail =
+        |m: String| Error::Unprocessable(format!("Validation failed: Content attributes {m}"));
+    let items = match attrs.get("items") {
+        Some(Value::Array(items)) if !items.is_empty() => items,
+        _ => return Err(fail("At least one item is required.".into())),
+    };
+    for item in items {
+        let Value::Object(item) = item else {
+            return Err(fail("Items should be a hash.".into()));
+        };
+        let bad: Vec<&String> = item
+            .keys()
+            .filter(|k| !allowed.contains(&k.as_str()))
+            .collect();
+        if !bad.is_empty() {
+            let list: Vec<String> = bad.iter().map(|k| format!(":{k}")).collect();
+            return Err(fail(format!(
+                "contains invalid keys for items : [{}]",
+                list.join(", ")
+            )));
+        }
+        if content_type == ContentType::Cards && !item.get("actions").is_some_and(Value::is_array) {
+            return Err(fail("contains items missing actions".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a message and what it changes on the conversation; returns both.
+async fn post(
+    tx: &mut Tx,
+    caller: &User,
+    inbox: &Inbox,
+    mut c: Conversation,
+    m: MessageInput,
+    now: Timestamp,
+) -> Result<(Message, Conversation)> {
+    let fail = |m: String| Error::Unprocessable(m);
+    let message_type = match m.message_type.as_deref() {
+        None | Some("") => MessageType::Outgoing,
+        Some(t) => MessageType::parse(t)
+            .ok_or_else(|| fail(format!("'{t}' is not a valid message_type")))?,
+    };
+    if message_type == MessageType::Incoming && inbox.channel_type.as_deref() != Some(inboxes::API)
+    {
+        return Err(fail(
+            "Incoming messages are only allowed in Api inboxes".into(),
+        ));
+    }
+    let content_type = match m.content_type.as_deref() {
+        None | Some("") => ContentType::Text,
+        Some(t) => ContentType::parse(t)
+            .ok_or_else(|| fail(format!("'{t}' is not a valid content_type")))?,
+    };
+    if m.content
+        .as_deref()
+        .is_some_and(|s| s.chars().count() > 150_000)
+    {
+        return Err(fail(
+            "Validation failed: Content is too long (maximum is 150000 characters)".into(),
+        ));
+    }
+    let attrs = m.content_attributes.unwrap_or_default();
+    check_items(content_type, &attrs)?;
+    let (sender_type, sender_id) = match message_type {
+        MessageType::Outgoing => ("User", caller.id.0),
+        _ => ("Contact", c.contact_id.unwrap_or_default()),
+    };
+    let msg = Message {
+        id: 0,
+        content: m.content.clone(),
+        account_id: c.account_id,
+        inbox_id: c.inbox_id,
+        conversation_id: c.id,
+        message_type: message_type.value(),
+        created_at: now,
+        updated_at: now,
+        private: m.private,
+        status: Some(MessageStatus::Sent.value()),
+        source_id: m.source_id,
+        content_type: content_type.value(),
+        content_attributes: Some(Json(Value::Object(attrs))),
+        sender_type: Some(sender_type.into()),
+        sender_id: Some(sender_id),
+        external_source_ids: Some(Json(Value::Object(Map::new()))),
+        additional_attributes: Some(Json(Value::Object(Map::new()))),
+        processed_message_content: m.content,
+        sentiment: Some(Json(Value::Object(Map::new()))),
+    };
+    let msg = messages::insert(tx.ex(), &msg).await?;
+    // As Chatwoot's Message callbacks do.
+    c.last_activity_at = now;
+    match message_type {
+        MessageType::Incoming => {
+            let status = ConversationStatus::from_value(c.status);
+            if matches!(
+                status,
+                Some(ConversationStatus::Resolved | ConversationStatus::Snoozed)
+            ) {
+                c.status = ConversationStatus::Open.value();
+                c.snoozed_until = None;
+            }
+            if c.waiting_since.is_none() {
+                c.waiting_since = Some(now);
+            }
+            if let Some(contact) = c.contact_id {
+                contacts::touch(tx.ex(), contact, now).await?;
+            }
+        }
+        MessageType::Outgoing if !m.private => {
+            if c.first_reply_created_at.is_none() {
+                c.first_reply_created_at = Some(now);
+            }
+            c.waiting_since = None;
+        }
+        _ => {}
+    }
+    let c = conversations::save(tx.ex(), &c, now).await?;
+    Ok((msg, c))
+}
+
+/// Writes an activity message (Chatwoot's texts), with no sender.
+async fn activity(tx: &mut Tx, c: &Conversation, text: String, now: Timestamp) -> Result<()> {
+    let msg = Message {
+        id: 0,
+        content: Some(text.clone()),
+        account_id: c.account_id,
+        inbox_id: c.inbox_id,
+        conversation_id: c.id,
+        message_type: MessageType::Activity.value(),
+        created_at: now,
+        updated_at: now,
+        private: false,
+        status: Some(MessageStatus::Sent.value()),
+        source_id: None,
+        content_type: ContentType::Text.value(),
+        content_attributes: Some(Json(Value::Object(Map::new()))),
+        sender_type: None,
+        sender_id: None,
+        external_source_ids: Some(Json(Value::Object(Map::new()))),
+        additional_attributes: Some(Json(Value::Object(Map::new()))),
+        processed_message_content: Some(text),
+        sentiment: Some(Json(Value::Object(Map::new()))),
+    };
+    messages::insert(tx.ex(), &msg).await?;
+    Ok(())
+}
+
+/// The result of `toggle_status`.
+pub struct Toggled {
+    pub display_id: i64,
+    pub status: ConversationStatus,
+    pub snoozed_until: Option<Timestamp>,
+}
+
+pub async fn toggle_status(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    status: Option<&str>,
+    snoozed_until: Option<i64>,
+) -> Result<Toggled> {
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, member) = accessible(&mut tx, caller, account, display_id).await?;
+    let current = ConversationStatus::from_value(c.status).unwrap_or(ConversationStatus::Open);
+    let next = match status.filter(|s| !s.is_empty()) {
+        Some(s) => parse_status(s)?,
+        None if current == ConversationStatus::Open => ConversationStatus::Resolved,
+        None => ConversationStatus::Open,
+    };
+    let now = Timestamp::now();
+    c.snoozed_until = (next == ConversationStatus::Snoozed)
+        .then(|| snoozed_until.map(Timestamp::from_unix_seconds))
+        .flatten();
+    let changed = next != current;
+    c.status = next.value();
+    // An agent who opens a conversation takes it, as in Chatwoot (whoever had it).
+    let self_assign =
+        next == ConversationStatus::Open && !is_admin(&member) && c.assignee_id != Some(caller.id);
+    if self_assign {
+        c.assignee_id = Some(caller.id);
+    }
+    let c = conversations::save(tx.ex(), &c, now).await?;
+    if changed {
+        let who = &caller.name;
+        let text = match next {
+            ConversationStatus::Open => format!("Conversation was reopened by {who}"),
+            ConversationStatus::Resolved => format!("Conversation was marked resolved by {who}"),
+            ConversationStatus::Pending => format!("Conversation was marked as pending by {who}"),
+            ConversationStatus::Snoozed => format!("Conversation was snoozed by {who}"),
+        };
+        activity(&mut tx, &c, text, now).await?;
+    }
+    if self_assign {
+        activity(
+            &mut tx,
+            &c,
+            format!("{} self-assigned this conversation", caller.name),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Toggled {
+        display_id: c.display_id,
+        status: next,
+        snoozed_until: c.snoozed_until,
+    })
+}
+
+pub async fn toggle_priority(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    priority: Option<&str>,
+) -> Result<()> {
+    let next =
+        match priority.filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => Some(Priority::parse(p).ok_or_else(|| {
+                Error::invalid("priority", format!("'{p}' is not a valid priority"))
+            })?),
+        };
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let before = c.priority.and_then(Priority::from_value);
+    if before != next {
+        let now = Timestamp::now();
+        c.priority = next.map(Priority::value);
+        let c = conversations::save(tx.ex(), &c, now).await?;
+        let who = &caller.name;
+        let text = match (before, next) {
+            (None, Some(p)) => format!("{who} set the priority to {p}"),
+            (Some(b), Some(p)) => format!("{who} changed the priority from {b} to {p}"),
+            (Some(_), None) | (None, None) => format!("{who} removed the priority"),
+        };
+        activity(&mut tx, &c, text, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `PATCH /conversations/:id`: only the priority, as in Chatwoot.
+pub async fn update(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    priority: Option<&str>,
+) -> Result<ConversationDetails> {
+    toggle_priority(ctx, caller, account, display_id, priority).await?;
+    show(ctx, caller, account, display_id).await
+}
+
+/// What an assignment request changed, for its response.
+pub enum Assigned {
+    Agent(Box<Agent>),
+    Team(Team),
+    Nobody,
+}
+
+pub async fn assign(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    assignee_id: Option<Option<i64>>,
+    team_id: Option<Option<i64>>,
+) -> Result<Assigned> {
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let now = Timestamp::now();
+    let who = caller.name.clone();
+    if let Some(assignee) = assignee_id {
+        let target = match assignee {
+            Some(id) => account_users::find(tx.ex(), account, UserId(id)).await?,
+            None => None,
+        };
+        let result = match target {
+            Some(au) => {
+                let user = users::find(tx.ex(), au.user_id).await?;
+                let changed = c.assignee_id != Some(user.id);
+                c.assignee_id = Some(user.id);
+                c.assignee_agent_bot_id = None;
+                let c = conversations::save(tx.ex(), &c, now).await?;
+                if changed {
+                    let text = if user.id == caller.id {
+                        format!("{who} self-assigned this conversation")
+                    } else {
+                        format!("Assigned to {} by {who}", user.name)
+                    };
+                    activity(&mut tx, &c, text, now).await?;
+                }
+                Assigned::Agent(Box::new(Agent {
+                    user,
+                    account_user: au,
+                }))
+            }
+            None => {
+                if c.assignee_id.is_some() {
+                    c.assignee_id = None;
+                    let c = conversations::save(tx.ex(), &c, now).await?;
+                    activity(
+                        &mut tx,
+                        &c,
+                        format!("Conversation unassigned by {who}"),
+                        now,
+                    )
+                    .await?;
+                }
+                Assigned::Nobody
+            }
+        };
+        tx.commit().await?;
+        return Ok(result);
+    }
+    let Some(team) = team_id else {
+        tx.commit().await?;
+        return Ok(Assigned::Nobody);
+    };
+    let team = match team.filter(|t| *t != 0) {
+        Some(id) => teams::find(tx.ex(), account, id).await.ok(),
+        None => None,
+    };
+    let result = match team {
+        Some(t) => {
+            if c.team_id != Some(t.id) {
+                c.team_id = Some(t.id);
+                // An assignee outside the new team lets go of the conversation.
+                if let Some(a) = c.assignee_id
+                    && !teams::member_ids(tx.ex(), t.id).await?.contains(&a)
+                {
+                    c.assignee_id = None;
+                }
+                let c = conversations::save(tx.ex(), &c, now).await?;
+                activity(&mut tx, &c, format!("Assigned to {} by {who}", t.name), now).await?;
+            }
+            Assigned::Team(t)
+        }
+        None => {
+            if let Some(old) = c.team_id {
+                let old_name = teams::find(tx.ex(), account, old)
+                    .await
+                    .map(|t| t.name)
+                    .unwrap_or_default();
+                c.team_id = None;
+                let c = conversations::save(tx.ex(), &c, now).await?;
+                activity(
+                    &mut tx,
+                    &c,
+                    format!("Unassigned from {old_name} by {who}"),
+                    now,
+                )
+                .await?;
+            }
+            Assigned::Nobody
+        }
+    };
+    tx.commit().await?;
+    Ok(result)
+}
+
+pub async fn labels(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+) -> Result<Vec<String>> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    tx.commit().await?;
+    Ok(labels_of(&c))
+}
+
+/// Replaces the labels (kept in taggings and in `cached_label_list`, as Chatwoot does).
+pub async fn set_labels(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    titles: &[String],
+) -> Result<Vec<String>> {
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let before = labels_of(&c);
+    let now = Timestamp::now();
+    let list = label_store::replace(
+        tx.ex(),
+        Taggable::Conversation(c.id),
+        &clean_labels(titles),
+        now,
+    )
+    .await?;
+    c.cached_label_list = Some(list.join(", "));
+    let c = conversations::save(tx.ex(), &c, now).await?;
+    let added: Vec<&String> = list.iter().filter(|l| !before.contains(l)).collect();
+    let removed: Vec<&String> = before.iter().filter(|l| !list.contains(l)).collect();
+    let join = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    if !added.is_empty() {
+        activity(
+            &mut tx,
+            &c,
+            format!("{} added {}", caller.name, join(added)),
+            now,
+        )
+        .await?;
+    }
+    if !removed.is_empty() {
+        activity(
+            &mut tx,
+            &c,
+            format!("{} removed {}", caller.name, join(removed)),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(list)
+}
+
+/// Replaces the custom attributes (Chatwoot does not merge here).
+pub async fn set_custom_attributes(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    attrs: Map<String, Value>,
+) -> Result<Value> {
+    check_attributes("custom_attributes", &attrs)?;
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    c.custom_attributes = Some(Json(Value::Object(attrs)));
+    let c = conversations::save(tx.ex(), &c, Timestamp::now()).await?;
+    tx.commit().await?;
+    Ok(attributes::object(
+        c.custom_attributes.as_ref().map(|j| &j.0),
+    ))
+}
+
+pub async fn update_last_seen(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+) -> Result<ConversationDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let now = Timestamp::now();
+    c.agent_last_seen_at = Some(now);
+    if c.assignee_id == Some(caller.id) {
+        c.assignee_last_seen_at = Some(now);
+    }
+    let c = conversations::save(tx.ex(), &c, c.updated_at).await?;
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// Administrators only, in any inbox of the account.
+pub async fn destroy(ctx: &Ctx, caller: &User, account: AccountId, display_id: i64) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let member = membership(tx.ex(), caller, account).await?;
+    crate::auth::require_administrator(&member)?;
+    let c = conversations::find_by_display_id(tx.ex(), account, display_id).await?;
+    conversations::delete(tx.ex(), &c).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `GET …/messages`: Chatwoot's window and the conversation's meta.
+pub async fn messages(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<(ConversationDetails, Vec<MessageDetails>)> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let limit = match (before, after) {
+        (Some(_), Some(_)) => 1000,
+        (None, Some(_)) => 100,
+        _ => 20,
+    };
+    let rows = messages::page(tx.ex(), c.id, before, after, limit).await?;
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    let list = with_senders(ctx, account, &d, rows).await?;
+    Ok((d, list))
+}
+
+async fn with_senders(
+    ctx: &Ctx,
+    account: AccountId,
+    d: &ConversationDetails,
+    rows: Vec<Message>,
+) -> Result<Vec<MessageDetails>> {
+    let mut conn = ctx.db.conn().await?;
+    let people: HashMap<UserId, User> = users::list_for_account(conn.ex(), account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let sender = match (m.sender_type.as_deref(), m.sender_id) {
+                (Some("Contact"), Some(id)) => d
+                    .contact
+                    .clone()
+                    .filter(|c| c.id == id)
+                    .map(Sender::Contact),
+                (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
+                _ => None,
+            };
+            MessageDetails {
+                sender,
+                display_id: d.conversation.display_id,
+                conversation: d.conversation.clone(),
+                source_id: d.contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
+                unread_count: d.unread_count,
+                message: m,
+            }
+        })
+        .collect())
+}
+
+pub async fn create_message(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    m: MessageInput,
+) -> Result<MessageDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
+    let (msg, c) = post(&mut tx, caller, &inbox, c, m, Timestamp::now()).await?;
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    with_senders(ctx, account, &d, vec![msg])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+/// Soft delete, as Chatwoot does it: the row stays with a placeholder text.
+pub async fn delete_message(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    id: i64,
+) -> Result<MessageDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let mut m = messages::find(tx.ex(), c.id, id).await?;
+    m.content = Some("This message was deleted".into());
+    m.processed_message_content = m.content.clone();
+    m.content_type = ContentType::Text.value();
+    m.content_attributes = Some(Json(serde_json::json!({ "deleted": true })));
+    let m = messages::save(tx.ex(), &m, Timestamp::now()).await?;
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    with_senders(ctx, account, &d, vec![m])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}

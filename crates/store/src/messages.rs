@@ -1,0 +1,180 @@
+//! Messages of conversations.
+
+use serde_json::Value;
+use sqlx::FromRow;
+use switchboard_domain::{AccountId, Timestamp};
+
+use crate::query::{self, Arg, Query};
+use crate::{Ex, Json, StoreResult, fetch};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub content: Option<String>,
+    pub account_id: AccountId,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub message_type: i32,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub private: bool,
+    pub status: Option<i32>,
+    pub source_id: Option<String>,
+    pub content_type: i32,
+    pub content_attributes: Option<Json<Value>>,
+    pub sender_type: Option<String>,
+    pub sender_id: Option<i64>,
+    pub external_source_ids: Option<Json<Value>>,
+    pub additional_attributes: Option<Json<Value>>,
+    pub processed_message_content: Option<String>,
+    pub sentiment: Option<Json<Value>>,
+}
+
+macro_rules! columns {
+    () => {
+        "id, content, account_id, inbox_id, conversation_id, message_type, created_at, updated_at, private, status, \
+         source_id, content_type, content_attributes, sender_type, sender_id, external_source_ids, \
+         additional_attributes, processed_message_content, sentiment"
+    };
+}
+
+pub async fn insert(mut ex: Ex<'_>, m: &Message) -> StoreResult<Message> {
+    const SQL: &str = concat!(
+        "INSERT INTO messages (content, account_id, inbox_id, conversation_id, message_type, created_at, updated_at, \
+         private, status, source_id, content_type, content_attributes, sender_type, sender_id, external_source_ids, \
+         additional_attributes, processed_message_content, sentiment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+        columns!()
+    );
+    Ok(fetch!(
+        one,
+        ex.re(),
+        SQL,
+        &m.content,
+        m.account_id,
+        m.inbox_id,
+        m.conversation_id,
+        m.message_type,
+        m.created_at,
+        m.private,
+        m.status,
+        &m.source_id,
+        m.content_type,
+        &m.content_attributes,
+        &m.sender_type,
+        m.sender_id,
+        &m.external_source_ids,
+        &m.additional_attributes,
+        &m.processed_message_content,
+        &m.sentiment
+    )?)
+}
+
+pub async fn save(mut ex: Ex<'_>, m: &Message, now: Timestamp) -> StoreResult<Message> {
+    const SQL: &str = concat!(
+        "UPDATE messages SET content = $2, status = $3, content_type = $4, content_attributes = $5, \
+         processed_message_content = $6, updated_at = $7 WHERE id = $1 RETURNING ",
+        columns!()
+    );
+    Ok(fetch!(
+        one,
+        ex.re(),
+        SQL,
+        m.id,
+        &m.content,
+        m.status,
+        m.content_type,
+        &m.content_attributes,
+        &m.processed_message_content,
+        now
+    )?)
+}
+
+pub async fn find(mut ex: Ex<'_>, conversation: i64, id: i64) -> StoreResult<Message> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE conversation_id = $1 AND id = $2"
+    );
+    Ok(fetch!(one, ex.re(), SQL, conversation, id)?)
+}
+
+/// Chatwoot's message window: the latest `limit` (newer than `after`, older than
+/// `before`), returned oldest first.
+pub async fn page(
+    ex: Ex<'_>,
+    conversation: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE conversation_id = "
+    ));
+    q.bind(Arg::Int(conversation));
+    if let Some(b) = before {
+        q.push(" AND id < ").bind(Arg::Int(b));
+    }
+    if let Some(a) = after {
+        // Chatwoot's window is inclusive of `after` when both ends are given.
+        q.push(if before.is_some() {
+            " AND id >= "
+        } else {
+            " AND id > "
+        })
+        .bind(Arg::Int(a));
+    }
+    // `after` alone reads forward from it; otherwise read back from the newest.
+    let forward = after.is_some() && before.is_none();
+    q.push(if forward {
+        " ORDER BY id ASC LIMIT "
+    } else {
+        " ORDER BY id DESC LIMIT "
+    })
+    .bind(Arg::Int(limit));
+    let mut rows: Vec<Message> = query::fetch_all(ex, &q).await?;
+    if !forward {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// For each conversation, its newest message (`non_activity`: its newest that is not an
+/// activity message), in one query.
+pub async fn latest(
+    ex: Ex<'_>,
+    conversations: &[i64],
+    non_activity: bool,
+) -> StoreResult<Vec<Message>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE id IN (SELECT MAX(id) FROM messages WHERE conversation_id IN "
+    ));
+    q.bind_list(conversations.iter().map(|c| Arg::Int(*c)));
+    if non_activity {
+        q.push(" AND message_type <> 2");
+    }
+    q.push(" GROUP BY conversation_id)");
+    query::fetch_all(ex, &q).await
+}
+
+#[derive(Debug, FromRow)]
+pub struct Unread {
+    pub conversation_id: i64,
+    pub unread: i64,
+}
+
+/// Incoming messages each conversation's agents have not seen, in one query.
+pub async fn unread_counts(ex: Ex<'_>, conversations: &[i64]) -> StoreResult<Vec<Unread>> {
+    let mut q = Query::new(
+        "SELECT m.conversation_id, COUNT(*) AS unread FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.message_type = 0 AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at) \
+         AND m.conversation_id IN ",
+    );
+    q.bind_list(conversations.iter().map(|c| Arg::Int(*c)))
+        .push(" GROUP BY m.conversation_id");
+    query::fetch_all(ex, &q).await
+}
