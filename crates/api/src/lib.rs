@@ -54,6 +54,7 @@ pub fn router(state: AppState, pages: Router) -> Router {
         axum::http::header::COOKIE,
     ];
     routes
+        .layer(axum::middleware::from_fn(count_queries))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error".into()).into_response()
@@ -73,6 +74,21 @@ pub fn router(state: AppState, pages: Router) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+}
+
+/// Reports how many database statements a request sent, in the `x-db-queries` header
+/// and the request log, so an N+1 shows up in tests and in production alike.
+async fn count_queries(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut res, n) = switchboard_store::query_count::counted(next.run(req)).await;
+    tracing::debug!(db_queries = n, "statements sent");
+    if let Ok(v) = axum::http::HeaderValue::from_str(&n.to_string()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-db-queries"), v);
+    }
+    res
 }
 
 /// Rails' fallback for unknown routes, in its JSON form.

@@ -98,20 +98,22 @@ macro_rules! on_db {
 /// Runs a statement on either backend; evaluates to the number of rows it touched.
 #[macro_export]
 macro_rules! exec {
-    ($ex:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+    ($ex:expr, $sql:expr $(, $bind:expr)* $(,)?) => {{
+        $crate::query_count::tick();
         match $ex {
             $crate::Ex::Sqlite(e) => sqlx::query($sql)$(.bind($bind))*.execute(e).await.map(|r| r.rows_affected()),
             $crate::Ex::Pg(e) => sqlx::query($sql)$(.bind($bind))*.execute(e).await.map(|r| r.rows_affected()),
         }
-    };
+    }};
 }
 
 /// Fetches rows (`one`, `optional` or `all`) decoded with `FromRow`, on either backend.
 #[macro_export]
 macro_rules! fetch {
-    ($how:ident, $ex:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+    ($how:ident, $ex:expr, $sql:expr $(, $bind:expr)* $(,)?) => {{
+        $crate::query_count::tick();
         $crate::on_db!($ex, |e| $crate::fetch!(@$how sqlx::query_as($sql)$(.bind($bind))*, e))
-    };
+    }};
     (@one $q:expr, $e:ident) => { $q.fetch_one($e).await };
     (@optional $q:expr, $e:ident) => { $q.fetch_optional($e).await };
     (@all $q:expr, $e:ident) => { $q.fetch_all($e).await };
@@ -120,9 +122,10 @@ macro_rules! fetch {
 /// Fetches a single column (`one` or `optional`), on either backend.
 #[macro_export]
 macro_rules! scalar {
-    ($how:ident, $ex:expr, $sql:expr $(, $bind:expr)* $(,)?) => {
+    ($how:ident, $ex:expr, $sql:expr $(, $bind:expr)* $(,)?) => {{
+        $crate::query_count::tick();
         $crate::on_db!($ex, |e| $crate::fetch!(@$how sqlx::query_scalar($sql)$(.bind($bind))*, e))
-    };
+    }};
 }
 
 impl Conn {

@@ -17,6 +17,7 @@ pub mod labels;
 pub mod messages;
 pub mod platform_apps;
 pub mod query;
+pub mod query_count;
 pub mod sessions;
 pub mod teams;
 pub mod users;

@@ -89,6 +89,7 @@ pub async fn fetch_all<T>(ex: Ex<'_>, q: &Query) -> StoreResult<Vec<T>>
 where
     T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
+    crate::query_count::tick();
     let sql = AssertSqlSafe(q.sql.clone());
     Ok(match ex {
         Ex::Sqlite(e) => {
@@ -105,6 +106,7 @@ where
 }
 
 pub async fn fetch_count(ex: Ex<'_>, q: &Query) -> StoreResult<i64> {
+    crate::query_count::tick();
     let sql = AssertSqlSafe(q.sql.clone());
     Ok(match ex {
         Ex::Sqlite(e) => {

@@ -667,3 +667,64 @@ async fn messages_post_page_and_delete() {
         200
     );
 }
+
+/// A page of conversations costs the same statements with 1 or 25 rows: no per-row queries.
+#[tokio::test]
+async fn a_list_page_costs_a_fixed_number_of_queries() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    let base = format!("/api/v1/accounts/{}/conversations", d.t.account_id);
+    let queries =
+        |r: &switchboard_testkit::Reply| r.header("x-db-queries").unwrap().parse::<u64>().unwrap();
+    open(
+        &app,
+        &d,
+        d.api_inbox,
+        &d.t.admin.token,
+        json!({"message": {"content": "hi"}, "assignee_id": d.agent.id}),
+    )
+    .await;
+    let one = app
+        .call(Method::GET, &base, Some(&d.t.admin.token), None)
+        .await;
+    assert_eq!(one.body["data"]["payload"].as_array().unwrap().len(), 1);
+    for i in 0..30 {
+        let extra = if i % 2 == 0 {
+            json!({"message": {"content": "hello"}, "assignee_id": d.agent.id})
+        } else {
+            json!({})
+        };
+        open(
+            &app,
+            &d,
+            if i % 3 == 0 { d.web_inbox } else { d.api_inbox },
+            &d.t.admin.token,
+            extra,
+        )
+        .await;
+    }
+    let page = app
+        .call(Method::GET, &base, Some(&d.t.admin.token), None)
+        .await;
+    assert_eq!(page.body["data"]["payload"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        queries(&page),
+        queries(&one),
+        "the statements do not grow with the page"
+    );
+    assert!(
+        queries(&page) <= 16,
+        "{} statements for a page",
+        queries(&page)
+    );
+    // The same holds for contacts and inboxes.
+    let contacts = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/contacts", d.t.account_id),
+            Some(&d.t.admin.token),
+            None,
+        )
+        .await;
+    assert!(queries(&contacts) <= 8, "{}", queries(&contacts));
+}
