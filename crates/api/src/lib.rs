@@ -7,6 +7,7 @@ mod views;
 
 mod auth;
 mod platform;
+mod public;
 mod v1;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub fn router(state: AppState, pages: Router) -> Router {
         .merge(auth::routes())
         .nest("/api/v1", v1::routes())
         .nest("/platform/api/v1", platform::routes())
+        .nest("/public/api/v1", public::routes())
         .with_state(state)
         .merge(pages)
         .fallback(not_found);

@@ -104,7 +104,7 @@ fn is_e164(p: &str) -> bool {
         && !digits.starts_with('0')
 }
 
-fn apply(f: &mut ContactFields, input: ContactInput) -> Result<()> {
+pub(crate) fn apply_input(f: &mut ContactFields, input: ContactInput) -> Result<()> {
     if let Some(name) = input.name {
         let name = name.unwrap_or_default();
         if name.chars().count() > 255 {
@@ -185,7 +185,7 @@ fn apply(f: &mut ContactFields, input: ContactInput) -> Result<()> {
 }
 
 /// Reports which unique field clashes with another contact of the account.
-async fn check_unique(
+pub(crate) async fn check_unique_in(
     tx: &mut Tx,
     account: AccountId,
     f: &ContactFields,
@@ -270,10 +270,10 @@ pub async fn create(
     inbox: Option<(i64, Option<String>)>,
 ) -> Result<Created> {
     let mut f = blank_fields();
-    apply(&mut f, input)?;
+    apply_input(&mut f, input)?;
     let mut tx = ctx.db.begin().await?;
     membership(tx.ex(), caller, account).await?;
-    check_unique(&mut tx, account, &f, None).await?;
+    check_unique_in(&mut tx, account, &f, None).await?;
     let now = Timestamp::now();
     let contact = contacts::insert(tx.ex(), account, &f, now)
         .await
@@ -378,8 +378,8 @@ pub async fn update(
     membership(tx.ex(), caller, account).await?;
     let c = contacts::find(tx.ex(), account, id).await?;
     let mut f = fields_of(&c);
-    apply(&mut f, input)?;
-    check_unique(&mut tx, account, &f, Some(id)).await?;
+    apply_input(&mut f, input)?;
+    check_unique_in(&mut tx, account, &f, Some(id)).await?;
     let c = contacts::update(tx.ex(), account, id, &f, Timestamp::now())
         .await
         .map_err(unique)?;

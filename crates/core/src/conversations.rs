@@ -173,7 +173,7 @@ pub async fn details(
         .collect())
 }
 
-async fn one(ex: Ex<'_>, c: Conversation) -> Result<ConversationDetails> {
+pub(crate) async fn one(ex: Ex<'_>, c: Conversation) -> Result<ConversationDetails> {
     let account = c.account_id;
     details(ex, account, vec![c])
         .await?
@@ -398,14 +398,6 @@ pub async fn create(
             return Err(Error::NotFound);
         }
     };
-    if inbox.lock_to_single_conversation
-        && let Some(existing) =
-            conversations::latest_for_contact_inbox(tx.ex(), contact_inbox.id).await?
-    {
-        let d = one(tx.ex(), existing).await?;
-        tx.commit().await?;
-        return Ok(d);
-    }
     let assignee = match n.assignee_id {
         Some(id) => Some(
             account_users::find(tx.ex(), account, UserId(id))
@@ -418,36 +410,87 @@ pub async fn create(
     if let Some(team) = n.team_id {
         teams::find(tx.ex(), account, team).await?;
     }
-    let mut status = status.unwrap_or(ConversationStatus::Open);
-    if contact.blocked {
-        status = ConversationStatus::Resolved;
+    let start = Start {
+        status: status.unwrap_or(ConversationStatus::Open),
+        assignee,
+        team_id: n.team_id,
+        snoozed_until: n.snoozed_until,
+        additional_attributes: n.additional_attributes.unwrap_or_default(),
+        custom_attributes: n.custom_attributes.unwrap_or_default(),
+    };
+    let (mut c, existing) =
+        start_conversation(&mut tx, &inbox, &contact, &contact_inbox, start, now).await?;
+    if existing {
+        let d = one(tx.ex(), c).await?;
+        tx.commit().await?;
+        return Ok(d);
     }
+    if let Some(m) = n.message {
+        let (_, updated) = post(&mut tx, Some(caller), &inbox, c, m, now).await?;
+        c = updated;
+    }
+    let d = one(tx.ex(), c).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// What a new conversation starts with.
+pub struct Start {
+    pub status: ConversationStatus,
+    pub assignee: Option<UserId>,
+    pub team_id: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    pub additional_attributes: Map<String, Value>,
+    pub custom_attributes: Map<String, Value>,
+}
+
+/// Opens a conversation for a contact's identity in an inbox; with
+/// `lock_to_single_conversation`, returns its latest one instead (and `true`).
+pub(crate) async fn start_conversation(
+    tx: &mut Tx,
+    inbox: &Inbox,
+    contact: &Contact,
+    contact_inbox: &ContactInbox,
+    start: Start,
+    now: Timestamp,
+) -> Result<(Conversation, bool)> {
+    if inbox.lock_to_single_conversation
+        && let Some(existing) =
+            conversations::latest_for_contact_inbox(tx.ex(), contact_inbox.id).await?
+    {
+        return Ok((existing, true));
+    }
+    // A blocked contact's conversations start resolved, as in Chatwoot.
+    let status = if contact.blocked {
+        ConversationStatus::Resolved
+    } else {
+        start.status
+    };
+    let account = inbox.account_id;
     let display_id = conversations::next_display_id(tx.ex(), account).await?;
     let draft = Conversation {
         id: 0,
         account_id: account,
         inbox_id: inbox.id,
         status: status.value(),
-        assignee_id: assignee,
+        assignee_id: start.assignee,
         created_at: now,
         updated_at: now,
         contact_id: Some(contact.id),
         display_id,
         contact_last_seen_at: None,
         agent_last_seen_at: None,
-        additional_attributes: Some(Json(Value::Object(
-            n.additional_attributes.unwrap_or_default(),
-        ))),
+        additional_attributes: Some(Json(Value::Object(start.additional_attributes))),
         contact_inbox_id: Some(contact_inbox.id),
         uuid: Uuid::new_v4(),
         identifier: None,
         last_activity_at: now,
-        team_id: n.team_id,
+        team_id: start.team_id,
         campaign_id: None,
         snoozed_until: (status == ConversationStatus::Snoozed)
-            .then(|| n.snoozed_until.map(Timestamp::from_unix_seconds))
+            .then(|| start.snoozed_until.map(Timestamp::from_unix_seconds))
             .flatten(),
-        custom_attributes: Some(Json(Value::Object(n.custom_attributes.unwrap_or_default()))),
+        custom_attributes: Some(Json(Value::Object(start.custom_attributes))),
         assignee_last_seen_at: None,
         first_reply_created_at: None,
         priority: None,
@@ -456,14 +499,7 @@ pub async fn create(
         cached_label_list: None,
         assignee_agent_bot_id: None,
     };
-    let mut c = conversations::insert(tx.ex(), &draft).await?;
-    if let Some(m) = n.message {
-        let (_, updated) = post(&mut tx, caller, &inbox, c, m, now).await?;
-        c = updated;
-    }
-    let d = one(tx.ex(), c).await?;
-    tx.commit().await?;
-    Ok(d)
+    Ok((conversations::insert(tx.ex(), &draft).await?, false))
 }
 
 async fn require_inbox(
@@ -528,9 +564,9 @@ fn check_items(content_type: ContentType, attrs: &Map<String, Value>) -> Result<
 }
 
 /// Writes a message and what it changes on the conversation; returns both.
-async fn post(
+pub(crate) async fn post(
     tx: &mut Tx,
-    caller: &User,
+    caller: Option<&User>,
     inbox: &Inbox,
     mut c: Conversation,
     m: MessageInput,
@@ -563,8 +599,11 @@ async fn post(
     }
     let attrs = m.content_attributes.unwrap_or_default();
     check_items(content_type, &attrs)?;
-    let (sender_type, sender_id) = match message_type {
-        MessageType::Outgoing => ("User", caller.id.0),
+    let (sender_type, sender_id) = match (message_type, caller) {
+        (MessageType::Outgoing, Some(user)) => ("User", user.id.0),
+        (MessageType::Outgoing, None) => {
+            return Err(fail("Contacts can only send incoming messages".into()));
+        }
         _ => ("Contact", c.contact_id.unwrap_or_default()),
     };
     let msg = Message {
@@ -621,7 +660,12 @@ async fn post(
 }
 
 /// Writes an activity message (Chatwoot's texts), with no sender.
-async fn activity(tx: &mut Tx, c: &Conversation, text: String, now: Timestamp) -> Result<()> {
+pub(crate) async fn activity(
+    tx: &mut Tx,
+    c: &Conversation,
+    text: String,
+    now: Timestamp,
+) -> Result<()> {
     let msg = Message {
         id: 0,
         content: Some(text.clone()),
@@ -1039,7 +1083,7 @@ pub async fn create_message(
     let mut tx = ctx.db.begin().await?;
     let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
-    let (msg, c) = post(&mut tx, caller, &inbox, c, m, Timestamp::now()).await?;
+    let (msg, c) = post(&mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
     let d = one(tx.ex(), c).await?;
     tx.commit().await?;
     with_senders(ctx, account, &d, vec![msg])

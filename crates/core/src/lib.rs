@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agents;
 pub mod auth;
 pub mod canned_responses;
+pub mod client;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_attributes;

@@ -114,3 +114,8 @@ chatwoot_enum!(
     /// `messages.status`.
     MessageStatus { Sent = 0 => "sent", Delivered = 1 => "delivered", Read = 2 => "read", Failed = 3 => "failed" }
 );
+
+chatwoot_enum!(
+    /// `contacts.contact_type`.
+    ContactType { Visitor = 0 => "visitor", Lead = 1 => "lead", Customer = 2 => "customer" }
+);

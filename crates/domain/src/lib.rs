@@ -12,7 +12,7 @@ mod uuid;
 pub mod validation;
 
 pub use enums::{
-    AccountStatus, AttributeDisplayType, AttributeModel, Availability, ContentType,
+    AccountStatus, AttributeDisplayType, AttributeModel, Availability, ContactType, ContentType,
     ConversationStatus, MessageStatus, MessageType, Priority, Role,
 };
 pub use error::{Error, Result};

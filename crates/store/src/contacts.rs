@@ -481,3 +481,9 @@ pub async fn touch(mut ex: Ex<'_>, id: i64, now: Timestamp) -> StoreResult<()> {
     exec!(ex.re(), SQL, id, now)?;
     Ok(())
 }
+
+pub async fn set_hmac_verified(mut ex: Ex<'_>, contact_inbox: i64) -> StoreResult<()> {
+    const SQL: &str = "UPDATE contact_inboxes SET hmac_verified = TRUE WHERE id = $1";
+    exec!(ex.re(), SQL, contact_inbox)?;
+    Ok(())
+}

@@ -305,3 +305,17 @@ pub async fn list(
     }
     query::fetch_all(ex, &q).await
 }
+
+/// A contact's conversations in the account, oldest first.
+pub async fn for_contact(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    contact: i64,
+) -> StoreResult<Vec<Conversation>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM conversations WHERE account_id = $1 AND contact_id = $2 ORDER BY id"
+    );
+    Ok(fetch!(all, ex.re(), SQL, account, contact)?)
+}

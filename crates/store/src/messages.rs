@@ -178,3 +178,26 @@ pub async fn unread_counts(ex: Ex<'_>, conversations: &[i64]) -> StoreResult<Vec
         .push(" GROUP BY m.conversation_id");
     query::fetch_all(ex, &q).await
 }
+
+/// What a contact sees: no private notes or activity, the latest `limit` (before
+/// `before`), oldest first.
+pub async fn page_public(
+    ex: Ex<'_>,
+    conversation: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE private = FALSE AND message_type <> 2 AND conversation_id = "
+    ));
+    q.bind(Arg::Int(conversation));
+    if let Some(b) = before {
+        q.push(" AND id < ").bind(Arg::Int(b));
+    }
+    q.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(limit));
+    let mut rows: Vec<Message> = query::fetch_all(ex, &q).await?;
+    rows.reverse();
+    Ok(rows)
+}

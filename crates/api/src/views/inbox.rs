@@ -18,7 +18,7 @@ pub struct WorkingHourView {
 }
 
 impl WorkingHourView {
-    fn new(h: &WorkingHour) -> Self {
+    pub fn new(h: &WorkingHour) -> Self {
         Self {
             day_of_week: h.day_of_week,
             closed_all_day: h.closed_all_day.unwrap_or(false),

@@ -9,6 +9,7 @@ mod accounts;
 mod agents;
 mod auth;
 mod bad_input;
+mod client_api;
 mod contacts;
 mod conversations;
 mod health;
