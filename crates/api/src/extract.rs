@@ -329,6 +329,53 @@ pub fn boolean<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D
     }
 }
 
+/// The body of Chatwoot's filter endpoints: `{"payload": [conditions], "page": n}`.
+#[derive(serde::Deserialize)]
+pub struct FilterBody {
+    pub payload: Option<Vec<FilterCondition>>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub page: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct FilterCondition {
+    #[serde(default)]
+    pub attribute_key: String,
+    #[serde(default)]
+    pub filter_operator: String,
+    #[serde(default)]
+    pub values: Vec<Value>,
+    pub query_operator: Option<String>,
+}
+
+impl Payload for FilterBody {}
+
+impl FilterBody {
+    pub fn conditions(&self) -> Result<Vec<switchboard_core::filters::RawCondition>, ApiError> {
+        let payload = self
+            .payload
+            .as_ref()
+            .ok_or(ApiError::MissingParam("payload"))?;
+        Ok(payload
+            .iter()
+            .map(|c| switchboard_core::filters::RawCondition {
+                attribute_key: c.attribute_key.clone(),
+                filter_operator: c.filter_operator.clone(),
+                values: c.values.clone(),
+                query_operator: c.query_operator.clone(),
+            })
+            .collect())
+    }
+
+    pub fn page(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .filter(|p: &i64| *p > 0)
+            .unwrap_or(1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

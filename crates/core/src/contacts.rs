@@ -604,6 +604,22 @@ pub async fn destroy_note(
     Ok(())
 }
 
+/// `POST /contacts/filter`.
+pub async fn filter(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    raw: &[crate::filters::RawCondition],
+    page: i64,
+) -> Result<(Vec<ContactDetails>, i64)> {
+    let mut conn = ctx.db.conn().await?;
+    membership(conn.ex(), caller, account).await?;
+    let conditions =
+        crate::filters::conditions(conn.ex(), account, crate::filters::Model::Contact, raw).await?;
+    let (rows, total) = contacts::filter(conn.ex(), account, &conditions, page, PER_PAGE).await?;
+    Ok((details(conn.ex(), account, rows).await?, total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

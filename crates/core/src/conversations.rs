@@ -1115,3 +1115,30 @@ pub async fn delete_message(
         .pop()
         .ok_or(Error::NotFound)
 }
+
+/// `POST /conversations/filter`: within the caller's inboxes, Chatwoot's three counts.
+pub async fn filter(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    raw: &[crate::filters::RawCondition],
+    page: i64,
+) -> Result<(Counts, Vec<ConversationDetails>)> {
+    let mut conn = ctx.db.conn().await?;
+    let member = membership(conn.ex(), caller, account).await?;
+    let inboxes = scope(conn.ex(), caller, account, &member).await?;
+    let conditions =
+        crate::filters::conditions(conn.ex(), account, crate::filters::Model::Conversation, raw)
+            .await?;
+    let (counts, rows) = conversations::filter(
+        conn.ex(),
+        account,
+        inboxes.as_deref(),
+        &conditions,
+        caller.id,
+        page,
+        PER_PAGE,
+    )
+    .await?;
+    Ok((counts, details(conn.ex(), account, rows).await?))
+}

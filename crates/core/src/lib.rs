@@ -9,6 +9,7 @@ pub mod client;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_attributes;
+pub mod filters;
 pub mod inboxes;
 pub mod installation;
 pub mod labels;

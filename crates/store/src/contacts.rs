@@ -487,3 +487,32 @@ pub async fn set_hmac_verified(mut ex: Ex<'_>, contact_inbox: i64) -> StoreResul
     exec!(ex.re(), SQL, contact_inbox)?;
     Ok(())
 }
+
+/// Contacts matching Chatwoot's filter conditions (resolved contacts only), a page and the count.
+pub async fn filter(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    conditions: &[crate::filter::Condition],
+    page: i64,
+    per_page: i64,
+) -> StoreResult<(Vec<Contact>, i64)> {
+    let base = |q: &mut Query| {
+        q.bind(Arg::Int(account.0));
+        q.push(" AND (COALESCE(email, '') <> '' OR COALESCE(phone_number, '') <> '' OR COALESCE(identifier, '') <> '')");
+        crate::filter::push(q, conditions);
+    };
+    let mut count = Query::new("SELECT COUNT(*) FROM contacts WHERE account_id = ");
+    base(&mut count);
+    let total = query::fetch_count(ex.re(), &count).await?;
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts WHERE account_id = "
+    ));
+    base(&mut q);
+    q.push(" ORDER BY id LIMIT ")
+        .bind(Arg::Int(per_page))
+        .push(" OFFSET ")
+        .bind(Arg::Int((page - 1).max(0) * per_page));
+    Ok((query::fetch_all(ex.re(), &q).await?, total))
+}

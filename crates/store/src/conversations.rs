@@ -319,3 +319,46 @@ pub async fn for_contact(
     );
     Ok(fetch!(all, ex.re(), SQL, account, contact)?)
 }
+
+/// Conversations matching filter conditions: Chatwoot's three counts and one page,
+/// newest activity first.
+pub async fn filter(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    inboxes: Option<&[i64]>,
+    conditions: &[crate::filter::Condition],
+    me: UserId,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<(Counts, Vec<Conversation>)> {
+    let base = |q: &mut Query| {
+        q.bind(Arg::Int(account.0));
+        if let Some(inboxes) = inboxes {
+            q.push(" AND inbox_id IN ")
+                .bind_list(inboxes.iter().map(|i| Arg::Int(*i)));
+        }
+        crate::filter::push(q, conditions);
+    };
+    let mut c = Query::new("SELECT COALESCE(SUM(CASE WHEN assignee_id = ");
+    c.bind(Arg::Int(me.0));
+    c.push(
+        " THEN 1 ELSE 0 END), 0) AS mine, COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned, \
+         COUNT(*) AS total FROM conversations WHERE account_id = ",
+    );
+    base(&mut c);
+    let counts = query::fetch_all::<Counts>(ex.re(), &c)
+        .await?
+        .pop()
+        .unwrap_or_default();
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM conversations WHERE account_id = "
+    ));
+    base(&mut q);
+    q.push(" ORDER BY last_activity_at DESC, id DESC LIMIT ")
+        .bind(Arg::Int(per_page))
+        .push(" OFFSET ")
+        .bind(Arg::Int((page - 1).max(0) * per_page));
+    Ok((counts, query::fetch_all(ex.re(), &q).await?))
+}

@@ -214,4 +214,12 @@ pub fn routes() -> Router<AppState> {
             "/accounts/{account_id}/conversations/{id}/messages/{message_id}",
             delete(conversations::messages::destroy),
         )
+        .route(
+            "/accounts/{account_id}/contacts/filter",
+            post(contacts::filter),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/filter",
+            post(conversations::filter),
+        )
 }

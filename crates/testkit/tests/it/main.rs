@@ -12,6 +12,7 @@ mod bad_input;
 mod client_api;
 mod contacts;
 mod conversations;
+mod filters;
 mod health;
 mod inboxes;
 mod labels;

@@ -348,3 +348,22 @@ pub async fn merge(
     let c = contacts::merge(&state.ctx, &user, account, base, mergee).await?;
     Ok(Json(ContactView::plain(&c)))
 }
+
+/// `POST /contacts/filter`: `{"meta": {"count", "current_page"}, "payload": [contact…]}`.
+pub async fn filter(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(q): Params<ListParams>,
+    Body(body): Body<crate::extract::FilterBody>,
+) -> ApiResult<Json<Value>> {
+    let (rows, count) =
+        contacts::filter(&state.ctx, &user, account, &body.conditions()?, body.page()).await?;
+    let payload: Vec<ContactView> = rows
+        .iter()
+        .map(|d| ContactView::new(d, q.with_inboxes()))
+        .collect();
+    Ok(Json(
+        json!({ "meta": { "count": count, "current_page": body.page() }, "payload": payload }),
+    ))
+}

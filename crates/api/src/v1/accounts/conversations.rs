@@ -349,3 +349,19 @@ pub async fn update_last_seen(
         &conversations::update_last_seen(&state.ctx, &user, account, id).await?,
     )))
 }
+
+/// `POST /conversations/filter`: `{"meta": {three counts}, "payload": [conversation…]}`.
+pub async fn filter(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Body(body): Body<crate::extract::FilterBody>,
+) -> ApiResult<Json<Value>> {
+    let (c, rows) =
+        conversations::filter(&state.ctx, &user, account, &body.conditions()?, body.page()).await?;
+    let payload: Vec<ConversationView> = rows.iter().map(ConversationView::new).collect();
+    Ok(Json(json!({
+        "meta": { "mine_count": c.mine, "unassigned_count": c.unassigned, "all_count": c.all },
+        "payload": payload,
+    })))
+}
