@@ -14,6 +14,8 @@ use switchboard_store::{Ex, Json, Tx, accounts};
 
 use crate::agents::{self, Agent};
 use crate::auth::{administrator, membership};
+pub use crate::members::MembersChange;
+use crate::members::plan;
 use crate::{Ctx, secrets};
 
 /// An inbox's channel settings.
@@ -662,13 +664,6 @@ pub async fn members(
         .collect())
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum MembersChange {
-    Add,
-    Replace,
-    Remove,
-}
-
 /// Administrators add, replace or remove members. Every id must be an agent of the
 /// account (Chatwoot accepts any user id; we keep other tenants' users out).
 pub async fn change_members(
@@ -692,22 +687,12 @@ pub async fn change_members(
     inboxes::find(tx.ex(), account, inbox).await?;
     let before = inboxes::member_ids(tx.ex(), inbox).await?;
     let now = Timestamp::now();
-    match change {
-        MembersChange::Add | MembersChange::Replace => {
-            for id in user_ids {
-                inboxes::add_member(tx.ex(), inbox, *id, now).await?;
-            }
-            if change == MembersChange::Replace {
-                for id in before.iter().filter(|id| !user_ids.contains(id)) {
-                    inboxes::remove_member(tx.ex(), inbox, *id).await?;
-                }
-            }
-        }
-        MembersChange::Remove => {
-            for id in user_ids {
-                inboxes::remove_member(tx.ex(), inbox, *id).await?;
-            }
-        }
+    let (add, remove) = plan(&before, user_ids, change);
+    for id in add {
+        inboxes::add_member(tx.ex(), inbox, id, now).await?;
+    }
+    for id in remove {
+        inboxes::remove_member(tx.ex(), inbox, id).await?;
     }
     let after = inboxes::member_ids(tx.ex(), inbox).await?;
     tx.commit().await?;

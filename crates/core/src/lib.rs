@@ -13,6 +13,7 @@ pub mod filters;
 pub mod inboxes;
 pub mod installation;
 pub mod labels;
+pub mod members;
 pub mod platform;
 pub mod profile;
 pub mod secrets;

@@ -9,6 +9,8 @@ use switchboard_store::{StoreError, Tx};
 use crate::Ctx;
 use crate::agents::{self, Agent};
 use crate::auth::{administrator, membership};
+pub use crate::members::MembersChange;
+use crate::members::plan;
 
 /// A team with whether the caller belongs to it (`is_member`).
 pub struct TeamView {
@@ -156,14 +158,6 @@ pub async fn members(
         .collect())
 }
 
-/// How a members request changes the team.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum MembersChange {
-    Add,
-    Replace,
-    Remove,
-}
-
 /// Adds, replaces or removes members; every id must be a user of the account, or
 /// nothing changes (Chatwoot's "Invalid User IDs"). Returns the agents Chatwoot shows:
 /// the newly added ones for `Add`, everyone for `Replace`, nobody for `Remove`.
@@ -187,22 +181,12 @@ pub async fn change_members(
     teams::find(tx.ex(), account, team).await?;
     let before = teams::member_ids(tx.ex(), team).await?;
     let now = Timestamp::now();
-    match change {
-        MembersChange::Add | MembersChange::Replace => {
-            for id in user_ids {
-                teams::add_member(tx.ex(), team, *id, now).await?;
-            }
-            if change == MembersChange::Replace {
-                for id in before.iter().filter(|id| !user_ids.contains(id)) {
-                    teams::remove_member(tx.ex(), team, *id).await?;
-                }
-            }
-        }
-        MembersChange::Remove => {
-            for id in user_ids {
-                teams::remove_member(tx.ex(), team, *id).await?;
-            }
-        }
+    let (add, remove) = plan(&before, user_ids, change);
+    for id in add {
+        teams::add_member(tx.ex(), team, id, now).await?;
+    }
+    for id in remove {
+        teams::remove_member(tx.ex(), team, id).await?;
     }
     let after = teams::member_ids(tx.ex(), team).await?;
     tx.commit().await?;
