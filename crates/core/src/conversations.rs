@@ -1142,3 +1142,96 @@ pub async fn filter(
     .await?;
     Ok((counts, details(conn.ex(), account, rows).await?))
 }
+
+/// One result of `GET /conversations/search`: the conversation and its matching messages.
+pub struct Found {
+    pub conversation: ConversationDetails,
+    pub messages: Vec<MessageDetails>,
+}
+
+/// `GET /conversations/search?q=`: message content, any status, in the caller's inboxes.
+pub async fn search(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    q: &str,
+    page: i64,
+) -> Result<(Counts, Vec<Found>)> {
+    let needle = q.trim();
+    if needle.is_empty() {
+        return Err(Error::Unprocessable(
+            "Specify search string with parameter q".into(),
+        ));
+    }
+    let pattern = switchboard_store::like_pattern(needle);
+    let mut conn = ctx.db.conn().await?;
+    let member = membership(conn.ex(), caller, account).await?;
+    let inboxes = scope(conn.ex(), caller, account, &member).await?;
+    let (counts, rows) = conversations::search(
+        conn.ex(),
+        account,
+        inboxes.as_deref(),
+        &pattern,
+        caller.id,
+        page,
+        PER_PAGE,
+    )
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let hits = messages::matching(conn.ex(), &ids, &pattern).await?;
+    let list = details(conn.ex(), account, rows).await?;
+    let people: HashMap<UserId, User> = users::list_for_account(conn.ex(), account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let found = list
+        .into_iter()
+        .map(|d| {
+            let messages = hits
+                .iter()
+                .filter(|m| m.conversation_id == d.conversation.id)
+                .map(|m| MessageDetails {
+                    sender: match (m.sender_type.as_deref(), m.sender_id) {
+                        (Some("Contact"), Some(id)) => d
+                            .contact
+                            .clone()
+                            .filter(|c| c.id == id)
+                            .map(Sender::Contact),
+                        (Some("User"), Some(id)) => {
+                            people.get(&UserId(id)).cloned().map(Sender::User)
+                        }
+                        _ => None,
+                    },
+                    display_id: d.conversation.display_id,
+                    conversation: d.conversation.clone(),
+                    source_id: None,
+                    unread_count: d.unread_count,
+                    message: m.clone(),
+                })
+                .collect();
+            Found {
+                conversation: d,
+                messages,
+            }
+        })
+        .collect();
+    Ok((counts, found))
+}
+
+/// `GET /contacts/:id/conversations`: the latest 20 the caller may see.
+pub async fn for_contact(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    contact: i64,
+) -> Result<Vec<ConversationDetails>> {
+    let mut conn = ctx.db.conn().await?;
+    let member = membership(conn.ex(), caller, account).await?;
+    contacts::find(conn.ex(), account, contact).await?;
+    let inboxes = scope(conn.ex(), caller, account, &member).await?;
+    let rows =
+        conversations::latest_for_contact(conn.ex(), account, contact, inboxes.as_deref(), 20)
+            .await?;
+    details(conn.ex(), account, rows).await
+}

@@ -362,3 +362,74 @@ pub async fn filter(
         .bind(Arg::Int((page - 1).max(0) * per_page));
     Ok((counts, query::fetch_all(ex.re(), &q).await?))
 }
+/// Conversations with an incoming or outgoing message containing the pattern (a
+/// `like_pattern`): Chatwoot's three counts and one page, newest activity first.
+pub async fn search(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    inboxes: Option<&[i64]>,
+    pattern: &str,
+    me: UserId,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<(Counts, Vec<Conversation>)> {
+    let base = |q: &mut Query| {
+        q.bind(Arg::Int(account.0));
+        if let Some(inboxes) = inboxes {
+            q.push(" AND inbox_id IN ")
+                .bind_list(inboxes.iter().map(|i| Arg::Int(*i)));
+        }
+        q.push(" AND id IN (SELECT conversation_id FROM messages WHERE account_id = ")
+            .bind(Arg::Int(account.0));
+        q.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ")
+            .bind(Arg::Text(pattern.to_string()));
+        q.push(" ESCAPE '\\')");
+    };
+    let mut c = Query::new("SELECT COALESCE(SUM(CASE WHEN assignee_id = ");
+    c.bind(Arg::Int(me.0));
+    c.push(
+        " THEN 1 ELSE 0 END), 0) AS mine, COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned, \
+         COUNT(*) AS total FROM conversations WHERE account_id = ",
+    );
+    base(&mut c);
+    let counts = query::fetch_all::<Counts>(ex.re(), &c)
+        .await?
+        .pop()
+        .unwrap_or_default();
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM conversations WHERE account_id = "
+    ));
+    base(&mut q);
+    q.push(" ORDER BY last_activity_at DESC, id DESC LIMIT ")
+        .bind(Arg::Int(per_page))
+        .push(" OFFSET ")
+        .bind(Arg::Int((page - 1).max(0) * per_page));
+    Ok((counts, query::fetch_all(ex.re(), &q).await?))
+}
+
+/// A contact's latest conversations, within `inboxes` when given.
+pub async fn latest_for_contact(
+    ex: Ex<'_>,
+    account: AccountId,
+    contact: i64,
+    inboxes: Option<&[i64]>,
+    limit: i64,
+) -> StoreResult<Vec<Conversation>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM conversations WHERE account_id = "
+    ));
+    q.bind(Arg::Int(account.0))
+        .push(" AND contact_id = ")
+        .bind(Arg::Int(contact));
+    if let Some(inboxes) = inboxes {
+        q.push(" AND inbox_id IN ")
+            .bind_list(inboxes.iter().map(|i| Arg::Int(*i)));
+    }
+    q.push(" ORDER BY last_activity_at DESC, id DESC LIMIT ")
+        .bind(Arg::Int(limit));
+    query::fetch_all(ex, &q).await
+}

@@ -201,3 +201,21 @@ pub async fn page_public(
     rows.reverse();
     Ok(rows)
 }
+
+/// The incoming and outgoing messages of `conversations` containing the pattern.
+pub async fn matching(
+    ex: Ex<'_>,
+    conversations: &[i64],
+    pattern: &str,
+) -> StoreResult<Vec<Message>> {
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE conversation_id IN "
+    ));
+    q.bind_list(conversations.iter().map(|c| Arg::Int(*c)));
+    q.push(" AND message_type IN (0, 1) AND LOWER(content) LIKE ")
+        .bind(Arg::Text(pattern.to_string()));
+    q.push(" ESCAPE '\\' ORDER BY id");
+    query::fetch_all(ex, &q).await
+}

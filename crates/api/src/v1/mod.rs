@@ -222,4 +222,12 @@ pub fn routes() -> Router<AppState> {
             "/accounts/{account_id}/conversations/filter",
             post(conversations::filter),
         )
+        .route(
+            "/accounts/{account_id}/conversations/search",
+            get(conversations::search),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/conversations",
+            get(contacts::conversations),
+        )
 }

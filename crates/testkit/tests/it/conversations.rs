@@ -728,3 +728,135 @@ async fn a_list_page_costs_a_fixed_number_of_queries() {
         .await;
     assert!(queries(&contacts) <= 8, "{}", queries(&contacts));
 }
+
+#[tokio::test]
+async fn search_and_a_contacts_conversations() {
+    let app = TestApp::spawn().await;
+    let d = desk(&app).await;
+    open(
+        &app,
+        &d,
+        d.api_inbox,
+        &d.t.admin.token,
+        json!({"message": {"content": "Your refund is on its way"}}),
+    )
+    .await;
+    open(
+        &app,
+        &d,
+        d.web_inbox,
+        &d.t.admin.token,
+        json!({"message": {"content": "REFUND approved"}}),
+    )
+    .await;
+    open(
+        &app,
+        &d,
+        d.api_inbox,
+        &d.t.admin.token,
+        json!({"message": {"content": "Shipping update"}}),
+    )
+    .await;
+    let acc = format!("/api/v1/accounts/{}", d.t.account_id);
+    // Private notes are outgoing messages: agents find them too.
+    app.call(
+        Method::POST,
+        &format!("{acc}/conversations/3/messages"),
+        Some(&d.t.admin.token),
+        Some(json!({"content": "refund?", "private": true})),
+    )
+    .await;
+
+    let r = app
+        .call(
+            Method::GET,
+            &format!("{acc}/conversations/search?q=refund"),
+            Some(&d.t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["meta"]["all_count"], 3);
+    let ids: Vec<i64> = r.body["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![3, 2, 1]);
+    assert_eq!(
+        r.body["payload"][2]["messages"][0]["content"],
+        "Your refund is on its way"
+    );
+    assert_eq!(r.body["payload"][2]["contact"]["id"], d.contact);
+    assert_eq!(
+        r.body["payload"][2]["inbox"]["channel_type"],
+        "Channel::Api"
+    );
+    assert!(r.body["payload"][2]["messages"][0]["sender_name"].is_string());
+    // The agent sees only the API inbox's matches.
+    let r = app
+        .call(
+            Method::GET,
+            &format!("{acc}/conversations/search?q=refund"),
+            Some(&d.agent.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["meta"]["all_count"], 2);
+    assert_eq!(
+        app.call(
+            Method::GET,
+            &format!("{acc}/conversations/search?q=%20"),
+            Some(&d.agent.token),
+            None
+        )
+        .await
+        .status,
+        422
+    );
+    let wild = app
+        .call(
+            Method::GET,
+            &format!("{acc}/conversations/search?q=%25"),
+            Some(&d.t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(wild.body["meta"]["all_count"], 0, "% is matched literally");
+
+    let mine = app
+        .call(
+            Method::GET,
+            &format!("{acc}/contacts/{}/conversations", d.contact),
+            Some(&d.t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.body["payload"].as_array().unwrap().len(), 3);
+    let theirs = app
+        .call(
+            Method::GET,
+            &format!("{acc}/contacts/{}/conversations", d.contact),
+            Some(&d.outsider.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        theirs.body["payload"],
+        json!([]),
+        "agents see only their inboxes' conversations"
+    );
+    assert_eq!(
+        app.call(
+            Method::GET,
+            &format!("{acc}/contacts/999999/conversations"),
+            Some(&d.t.admin.token),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+}

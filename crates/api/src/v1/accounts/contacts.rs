@@ -367,3 +367,17 @@ pub async fn filter(
         json!({ "meta": { "count": count, "current_page": body.page() }, "payload": payload }),
     ))
 }
+
+/// `GET /contacts/:id/conversations`: `{"payload": [conversation…]}`, the latest 20.
+pub async fn conversations(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Value>> {
+    let list = switchboard_core::conversations::for_contact(&state.ctx, &user, account, id).await?;
+    let payload: Vec<crate::views::conversation::ConversationView> = list
+        .iter()
+        .map(crate::views::conversation::ConversationView::new)
+        .collect();
+    Ok(Json(json!({ "payload": payload })))
+}

@@ -365,3 +365,65 @@ pub async fn filter(
         "payload": payload,
     })))
 }
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    page: Option<String>,
+}
+
+/// `GET /conversations/search?q=`: Chatwoot's slim results with the matching messages.
+pub async fn search(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Params(p): Params<SearchParams>,
+) -> ApiResult<Json<Value>> {
+    let page = number("page", &p.page)?.filter(|n| *n > 0).unwrap_or(1);
+    let (c, found) = conversations::search(
+        &state.ctx,
+        &user,
+        account,
+        p.q.as_deref().unwrap_or_default(),
+        page,
+    )
+    .await?;
+    let payload: Vec<Value> = found
+        .iter()
+        .map(|f| {
+            let conv = &f.conversation.conversation;
+            let messages: Vec<Value> = f
+                .messages
+                .iter()
+                .map(|m| {
+                    let mut v = json!({
+                        "content": m.message.content, "id": m.message.id, "message_type": m.message.message_type,
+                        "created_at": m.message.created_at.unix_seconds(),
+                    });
+                    let name = match &m.sender {
+                        Some(switchboard_core::conversations::Sender::Contact(c)) => c.name.clone(),
+                        Some(switchboard_core::conversations::Sender::User(u)) => Some(u.name.clone()),
+                        None => None,
+                    };
+                    if let Some(n) = name {
+                        v["sender_name"] = json!(n);
+                    }
+                    v
+                })
+                .collect();
+            json!({
+                "id": conv.display_id,
+                "uuid": conv.uuid.to_string(),
+                "created_at": conv.created_at.unix_seconds(),
+                "contact": f.conversation.contact.as_ref().map(|c| json!({"id": c.id, "name": c.name})),
+                "inbox": f.conversation.inbox.as_ref().map(|i| json!({"id": i.id, "name": i.name, "channel_type": i.channel_type})),
+                "messages": messages,
+                "account_id": conv.account_id,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "meta": { "mine_count": c.mine, "unassigned_count": c.unassigned, "all_count": c.all },
+        "payload": payload,
+    })))
+}
