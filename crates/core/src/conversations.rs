@@ -1051,26 +1051,33 @@ async fn with_senders(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|m| {
-            let sender = match (m.sender_type.as_deref(), m.sender_id) {
-                (Some("Contact"), Some(id)) => d
-                    .contact
-                    .clone()
-                    .filter(|c| c.id == id)
-                    .map(Sender::Contact),
-                (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
-                _ => None,
-            };
-            MessageDetails {
-                sender,
-                display_id: d.conversation.display_id,
-                conversation: d.conversation.clone(),
-                source_id: d.contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
-                unread_count: d.unread_count,
-                message: m,
-            }
-        })
+        .map(|m| message_details(d, m, &people))
         .collect())
+}
+
+/// A message of `d` with its sender: the conversation's contact or one of `people`.
+fn message_details(
+    d: &ConversationDetails,
+    m: Message,
+    people: &HashMap<UserId, User>,
+) -> MessageDetails {
+    let sender = match (m.sender_type.as_deref(), m.sender_id) {
+        (Some("Contact"), Some(id)) => d
+            .contact
+            .clone()
+            .filter(|c| c.id == id)
+            .map(Sender::Contact),
+        (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
+        _ => None,
+    };
+    MessageDetails {
+        sender,
+        display_id: d.conversation.display_id,
+        conversation: d.conversation.clone(),
+        source_id: d.contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
+        unread_count: d.unread_count,
+        message: m,
+    }
 }
 
 pub async fn create_message(
@@ -1191,24 +1198,7 @@ pub async fn search(
             let messages = hits
                 .iter()
                 .filter(|m| m.conversation_id == d.conversation.id)
-                .map(|m| MessageDetails {
-                    sender: match (m.sender_type.as_deref(), m.sender_id) {
-                        (Some("Contact"), Some(id)) => d
-                            .contact
-                            .clone()
-                            .filter(|c| c.id == id)
-                            .map(Sender::Contact),
-                        (Some("User"), Some(id)) => {
-                            people.get(&UserId(id)).cloned().map(Sender::User)
-                        }
-                        _ => None,
-                    },
-                    display_id: d.conversation.display_id,
-                    conversation: d.conversation.clone(),
-                    source_id: None,
-                    unread_count: d.unread_count,
-                    message: m.clone(),
-                })
+                .map(|m| message_details(&d, m.clone(), &people))
                 .collect();
             Found {
                 conversation: d,

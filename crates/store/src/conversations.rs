@@ -255,13 +255,20 @@ pub struct Counts {
     pub all: i64,
 }
 
-pub async fn counts(ex: Ex<'_>, account: AccountId, f: &Filter, me: UserId) -> StoreResult<Counts> {
+/// The start of Chatwoot's counts query (mine, unassigned, all); the caller appends the
+/// account id and its conditions.
+fn counts_query(me: UserId) -> Query {
     let mut q = Query::new("SELECT COALESCE(SUM(CASE WHEN assignee_id = ");
     q.bind(Arg::Int(me.0));
     q.push(
         " THEN 1 ELSE 0 END), 0) AS mine, COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned, \
          COUNT(*) AS total FROM conversations WHERE account_id = ",
     );
+    q
+}
+
+pub async fn counts(ex: Ex<'_>, account: AccountId, f: &Filter, me: UserId) -> StoreResult<Counts> {
+    let mut q = counts_query(me);
     where_clause(&mut q, account, f);
     Ok(query::fetch_all::<Counts>(ex, &q)
         .await?
@@ -339,12 +346,7 @@ pub async fn filter(
         }
         crate::filter::push(q, conditions);
     };
-    let mut c = Query::new("SELECT COALESCE(SUM(CASE WHEN assignee_id = ");
-    c.bind(Arg::Int(me.0));
-    c.push(
-        " THEN 1 ELSE 0 END), 0) AS mine, COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned, \
-         COUNT(*) AS total FROM conversations WHERE account_id = ",
-    );
+    let mut c = counts_query(me);
     base(&mut c);
     let counts = query::fetch_all::<Counts>(ex.re(), &c)
         .await?
@@ -385,12 +387,7 @@ pub async fn search(
             .bind(Arg::Text(pattern.to_string()));
         q.push(" ESCAPE '\\')");
     };
-    let mut c = Query::new("SELECT COALESCE(SUM(CASE WHEN assignee_id = ");
-    c.bind(Arg::Int(me.0));
-    c.push(
-        " THEN 1 ELSE 0 END), 0) AS mine, COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0) AS unassigned, \
-         COUNT(*) AS total FROM conversations WHERE account_id = ",
-    );
+    let mut c = counts_query(me);
     base(&mut c);
     let counts = query::fetch_all::<Counts>(ex.re(), &c)
         .await?
