@@ -76,6 +76,7 @@ impl IntoResponse for ApiError {
                 }
                 Error::RateLimited(m) => (StatusCode::TOO_MANY_REQUESTS, json!({ "error": m })),
                 Error::Refused(m) => (StatusCode::FORBIDDEN, json!({ "message": m })),
+                Error::Forbidden(m) => (StatusCode::FORBIDDEN, json!({ "error": m })),
                 Error::LimitExceeded(m) => (StatusCode::PAYMENT_REQUIRED, json!({ "error": m })),
                 Error::Internal(cause) => {
                     tracing::error!(error = ?cause, "internal error");

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use switchboard_core::auth::{self, TokenOwner};
+use switchboard_core::files::Upload;
 use switchboard_domain::Error;
 use switchboard_store::platform_apps::PlatformApp;
 use switchboard_store::users::User;
@@ -24,42 +25,130 @@ pub trait Payload: DeserializeOwned {
     const ROOT: Option<&'static str> = None;
 }
 
-/// A body parsed from JSON (or, for curl users, a form) into `T`.
+/// A body parsed from JSON, a form, or multipart/form-data into `T`. Files in a
+/// multipart body are refused here: routes that take files use `WithFiles`.
 pub struct Body<T>(pub T);
 
 impl<T: Payload, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .unwrap_or_default();
-        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
-            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::BadRequest(r.body_text())
-            }
-        })?;
-        let mut value = parse(&content_type, &bytes)?;
-        if let (Some(root), Value::Object(map)) = (T::ROOT, &mut value)
-            && let Some(Value::Object(inner)) = map.get(root).cloned()
-        {
-            // Wrapped fields win; unwrapped ones stay visible, as in Rails' params.
-            map.remove(root);
-            map.extend(inner);
-        }
-        deserialize(value).map(Body)
+        let (value, files) = read_body(req, state, false).await?;
+        debug_assert!(files.is_empty());
+        fields::<T>(value).map(Body)
     }
+}
+
+/// A body with its uploaded files (`attachments[]`, `attachment`, `import_file`…), in
+/// the order they came, each with its field name.
+pub struct WithFiles<T>(pub T, pub Vec<(String, Upload)>);
+
+impl<T: Payload, S: Send + Sync> FromRequest<S> for WithFiles<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (value, files) = read_body(req, state, true).await?;
+        Ok(WithFiles(fields::<T>(value)?, files))
+    }
+}
+
+/// Unwraps the Rails root key, then deserializes.
+fn fields<T: Payload>(mut value: Value) -> Result<T, ApiError> {
+    if let (Some(root), Value::Object(map)) = (T::ROOT, &mut value)
+        && let Some(Value::Object(inner)) = map.get(root).cloned()
+    {
+        // Wrapped fields win; unwrapped ones stay visible, as in Rails' params.
+        map.remove(root);
+        map.extend(inner);
+    }
+    deserialize(value)
+}
+
+fn media_type(req: &Request) -> String {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+fn too_large_or_bad(status: axum::http::StatusCode, text: String) -> ApiError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::BadRequest(text)
+    }
+}
+
+async fn read_body<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    files_allowed: bool,
+) -> Result<(Value, Vec<(String, Upload)>), ApiError> {
+    let content_type = media_type(&req);
+    if content_type == "multipart/form-data" {
+        return read_multipart(req, state, files_allowed).await;
+    }
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(|r| too_large_or_bad(r.status(), r.body_text()))?;
+    Ok((parse(&content_type, &bytes)?, Vec::new()))
+}
+
+/// Text fields nest as in a form; file fields become uploads.
+async fn read_multipart<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    files_allowed: bool,
+) -> Result<(Value, Vec<(String, Upload)>), ApiError> {
+    let mut multipart = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|r| too_large_or_bad(r.status(), r.body_text()))?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut files = Vec::new();
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        too_large_or_bad(
+            e.status(),
+            format!("Malformed multipart body: {}", e.body_text()),
+        )
+    };
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.file_name().map(str::to_owned) {
+            Some(filename) => {
+                if !files_allowed {
+                    return Err(ApiError::BadRequest(format!(
+                        "This endpoint takes no files (field '{name}')"
+                    )));
+                }
+                let content_type = field
+                    .content_type()
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or("application/octet-stream")
+                    .to_ascii_lowercase();
+                let bytes = field.bytes().await.map_err(malformed)?;
+                files.push((
+                    name,
+                    Upload {
+                        filename,
+                        content_type,
+                        bytes: bytes.to_vec(),
+                    },
+                ));
+            }
+            None => {
+                let text = field.text().await.map_err(malformed)?;
+                pairs.push((name, text));
+            }
+        }
+    }
+    Ok((nest(pairs), files))
 }
 
 fn parse(content_type: &str, bytes: &[u8]) -> Result<Value, ApiError> {
@@ -87,9 +176,18 @@ fn parse(content_type: &str, bytes: &[u8]) -> Result<Value, ApiError> {
 
 /// Reads `a=1&user[name]=x` into `{"a":"1","user":{"name":"x"}}` (Rails' nesting, one level).
 fn form_to_json(bytes: &[u8]) -> Value {
+    nest(
+        url::form_urlencoded::parse(bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+/// Rails' parameter nesting (one level): `user[name]` is a key of `user`, `ids[]` a list.
+fn nest(pairs: Vec<(String, String)>) -> Value {
     let mut root = Map::new();
-    for (key, value) in url::form_urlencoded::parse(bytes) {
-        let value = Value::String(value.into_owned());
+    for (key, value) in pairs {
+        let value = Value::String(value);
         match key
             .split_once('[')
             .and_then(|(outer, rest)| rest.strip_suffix(']').map(|inner| (outer, inner)))
@@ -111,7 +209,7 @@ fn form_to_json(bytes: &[u8]) -> Value {
                 }
             }
             None => {
-                root.insert(key.into_owned(), value);
+                root.insert(key, value);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 mod error;
 mod extract;
+mod files;
 mod health;
 mod views;
 
@@ -38,10 +39,13 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application; `pages` are routes served beside the API (the web crate's).
 pub fn router(state: AppState, pages: Router) -> Router {
+    // One file at the largest size allowed, plus the message's other fields.
+    let upload_limit = state.ctx.files.max_upload_bytes + extract::MAX_BODY_BYTES;
     let routes = Router::new()
         .merge(health::routes())
         .merge(auth::routes())
-        .nest("/api/v1", v1::routes())
+        .nest("/api/v1", v1::routes(upload_limit))
+        .merge(files::routes())
         .nest("/platform/api/v1", platform::routes())
         .nest("/public/api/v1", public::routes())
         .with_state(state)

@@ -493,7 +493,7 @@ pub async fn create_message(
         message_type: Some("incoming".into()),
         ..Default::default()
     };
-    let (m, c) = post(&mut tx, None, &ci.inbox, c, input, Timestamp::now()).await?;
+    let (m, c) = post(ctx, &mut tx, None, &ci.inbox, c, input, Timestamp::now()).await?;
     tx.commit().await?;
     Ok((found.contact, c, m))
 }

@@ -44,6 +44,7 @@ pub struct MessageDetails {
     pub conversation: Conversation,
     pub source_id: Option<String>,
     pub unread_count: i64,
+    pub attachments: Vec<crate::messages::FileDetails>,
 }
 
 /// Everything the conversation view shows.
@@ -79,6 +80,7 @@ fn labels_of(c: &Conversation) -> Vec<String> {
 
 /// Loads the related rows of `list` with a fixed number of queries, whatever its length.
 pub async fn details(
+    ctx: &Ctx,
     mut ex: Ex<'_>,
     account: AccountId,
     list: Vec<Conversation>,
@@ -131,6 +133,15 @@ pub async fn details(
         .into_iter()
         .map(|m| (m.conversation_id, m))
         .collect();
+    let last_ids: Vec<i64> = last
+        .values()
+        .chain(last_human.values())
+        .map(|m| m.id)
+        .collect();
+    let files = crate::messages::files_of(
+        ctx,
+        switchboard_store::attachments::for_messages(ex.re(), &last_ids).await?,
+    );
     // Message senders not already at hand (a contact merged away, say) are left out.
     let sender = |m: &Message| match (m.sender_type.as_deref(), m.sender_id) {
         (Some("Contact"), Some(id)) => contacts.get(&id).cloned().map(Sender::Contact),
@@ -148,6 +159,7 @@ pub async fn details(
                 conversation: c.clone(),
                 source_id: contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
                 unread_count,
+                attachments: files.get(&m.id).cloned().unwrap_or_default(),
                 message: m,
             };
             let last_message = last.remove(&c.id).map(wrap);
@@ -173,9 +185,9 @@ pub async fn details(
         .collect())
 }
 
-pub(crate) async fn one(ex: Ex<'_>, c: Conversation) -> Result<ConversationDetails> {
+pub(crate) async fn one(ctx: &Ctx, ex: Ex<'_>, c: Conversation) -> Result<ConversationDetails> {
     let account = c.account_id;
-    details(ex, account, vec![c])
+    details(ctx, ex, account, vec![c])
         .await?
         .pop()
         .ok_or(Error::NotFound)
@@ -206,7 +218,7 @@ async fn scope(
 
 /// A conversation the caller may act on: an administrator, a member of its inbox, or a
 /// member of its team (Chatwoot's ConversationPolicy).
-async fn accessible(
+pub(crate) async fn accessible(
     tx: &mut Tx,
     caller: &User,
     account: AccountId,
@@ -285,7 +297,7 @@ pub async fn list(
         Some((PER_PAGE, q.page))
     };
     let rows = conversations::list(conn.ex(), account, &filter, assignee, q.sort, limit).await?;
-    Ok((counts, details(conn.ex(), account, rows).await?))
+    Ok((counts, details(ctx, conn.ex(), account, rows).await?))
 }
 
 pub async fn show(
@@ -296,7 +308,7 @@ pub async fn show(
 ) -> Result<ConversationDetails> {
     let mut tx = ctx.db.begin().await?;
     let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
-    let d = one(tx.ex(), c).await?;
+    let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     Ok(d)
 }
@@ -304,6 +316,7 @@ pub async fn show(
 /// The first message of a new conversation, and messages posted later.
 #[derive(Clone, Debug, Default)]
 pub struct MessageInput {
+    pub attachments: Vec<crate::messages::Attachable>,
     pub content: Option<String>,
     pub message_type: Option<String>,
     pub private: bool,
@@ -421,15 +434,15 @@ pub async fn create(
     let (mut c, existing) =
         start_conversation(&mut tx, &inbox, &contact, &contact_inbox, start, now).await?;
     if existing {
-        let d = one(tx.ex(), c).await?;
+        let d = one(ctx, tx.ex(), c).await?;
         tx.commit().await?;
         return Ok(d);
     }
     if let Some(m) = n.message {
-        let (_, updated) = post(&mut tx, Some(caller), &inbox, c, m, now).await?;
+        let (_, updated) = post(ctx, &mut tx, Some(caller), &inbox, c, m, now).await?;
         c = updated;
     }
-    let d = one(tx.ex(), c).await?;
+    let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     Ok(d)
 }
@@ -565,6 +578,7 @@ fn check_items(content_type: ContentType, attrs: &Map<String, Value>) -> Result<
 
 /// Writes a message and what it changes on the conversation; returns both.
 pub(crate) async fn post(
+    ctx: &Ctx,
     tx: &mut Tx,
     caller: Option<&User>,
     inbox: &Inbox,
@@ -599,6 +613,12 @@ pub(crate) async fn post(
     }
     let attrs = m.content_attributes.unwrap_or_default();
     check_items(content_type, &attrs)?;
+    crate::messages::check_count(m.attachments.len())?;
+    // Chatwoot's guard against message loops (automations, bots answering bots).
+    let recent = messages::count_since(tx.ex(), c.id, now.plus_seconds(-60)).await?;
+    if recent >= ctx.settings.message_per_minute_limit {
+        return Err(fail("Validation failed: Too many messages".into()));
+    }
     let (sender_type, sender_id) = match (message_type, caller) {
         (MessageType::Outgoing, Some(user)) => ("User", user.id.0),
         (MessageType::Outgoing, None) => {
@@ -628,6 +648,7 @@ pub(crate) async fn post(
         sentiment: Some(Json(Value::Object(Map::new()))),
     };
     let msg = messages::insert(tx.ex(), &msg).await?;
+    crate::messages::attach(ctx, tx, inbox, &msg, m.attachments, now).await?;
     // As Chatwoot's Message callbacks do.
     c.last_activity_at = now;
     match message_type {
@@ -998,7 +1019,7 @@ pub async fn update_last_seen(
         c.assignee_last_seen_at = Some(now);
     }
     let c = conversations::save(tx.ex(), &c, c.updated_at).await?;
-    let d = one(tx.ex(), c).await?;
+    let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     Ok(d)
 }
@@ -1012,115 +1033,6 @@ pub async fn destroy(ctx: &Ctx, caller: &User, account: AccountId, display_id: i
     conversations::delete(tx.ex(), &c).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// `GET …/messages`: Chatwoot's window and the conversation's meta.
-pub async fn messages(
-    ctx: &Ctx,
-    caller: &User,
-    account: AccountId,
-    display_id: i64,
-    before: Option<i64>,
-    after: Option<i64>,
-) -> Result<(ConversationDetails, Vec<MessageDetails>)> {
-    let mut tx = ctx.db.begin().await?;
-    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
-    let limit = match (before, after) {
-        (Some(_), Some(_)) => 1000,
-        (None, Some(_)) => 100,
-        _ => 20,
-    };
-    let rows = messages::page(tx.ex(), c.id, before, after, limit).await?;
-    let d = one(tx.ex(), c).await?;
-    tx.commit().await?;
-    let list = with_senders(ctx, account, &d, rows).await?;
-    Ok((d, list))
-}
-
-async fn with_senders(
-    ctx: &Ctx,
-    account: AccountId,
-    d: &ConversationDetails,
-    rows: Vec<Message>,
-) -> Result<Vec<MessageDetails>> {
-    let mut conn = ctx.db.conn().await?;
-    let people: HashMap<UserId, User> = users::list_for_account(conn.ex(), account)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(|m| message_details(d, m, &people))
-        .collect())
-}
-
-/// A message of `d` with its sender: the conversation's contact or one of `people`.
-fn message_details(
-    d: &ConversationDetails,
-    m: Message,
-    people: &HashMap<UserId, User>,
-) -> MessageDetails {
-    let sender = match (m.sender_type.as_deref(), m.sender_id) {
-        (Some("Contact"), Some(id)) => d
-            .contact
-            .clone()
-            .filter(|c| c.id == id)
-            .map(Sender::Contact),
-        (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
-        _ => None,
-    };
-    MessageDetails {
-        sender,
-        display_id: d.conversation.display_id,
-        conversation: d.conversation.clone(),
-        source_id: d.contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
-        unread_count: d.unread_count,
-        message: m,
-    }
-}
-
-pub async fn create_message(
-    ctx: &Ctx,
-    caller: &User,
-    account: AccountId,
-    display_id: i64,
-    m: MessageInput,
-) -> Result<MessageDetails> {
-    let mut tx = ctx.db.begin().await?;
-    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
-    let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
-    let (msg, c) = post(&mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
-    let d = one(tx.ex(), c).await?;
-    tx.commit().await?;
-    with_senders(ctx, account, &d, vec![msg])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)
-}
-
-/// Soft delete, as Chatwoot does it: the row stays with a placeholder text.
-pub async fn delete_message(
-    ctx: &Ctx,
-    caller: &User,
-    account: AccountId,
-    display_id: i64,
-    id: i64,
-) -> Result<MessageDetails> {
-    let mut tx = ctx.db.begin().await?;
-    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
-    let mut m = messages::find(tx.ex(), c.id, id).await?;
-    m.content = Some("This message was deleted".into());
-    m.processed_message_content = m.content.clone();
-    m.content_type = ContentType::Text.value();
-    m.content_attributes = Some(Json(serde_json::json!({ "deleted": true })));
-    let m = messages::save(tx.ex(), &m, Timestamp::now()).await?;
-    let d = one(tx.ex(), c).await?;
-    tx.commit().await?;
-    with_senders(ctx, account, &d, vec![m])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)
 }
 
 /// `POST /conversations/filter`: within the caller's inboxes, Chatwoot's three counts.
@@ -1147,7 +1059,7 @@ pub async fn filter(
         PER_PAGE,
     )
     .await?;
-    Ok((counts, details(conn.ex(), account, rows).await?))
+    Ok((counts, details(ctx, conn.ex(), account, rows).await?))
 }
 
 /// One result of `GET /conversations/search`: the conversation and its matching messages.
@@ -1186,7 +1098,7 @@ pub async fn search(
     .await?;
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
     let hits = messages::matching(conn.ex(), &ids, &pattern).await?;
-    let list = details(conn.ex(), account, rows).await?;
+    let list = details(ctx, conn.ex(), account, rows).await?;
     let people: HashMap<UserId, User> = users::list_for_account(conn.ex(), account)
         .await?
         .into_iter()
@@ -1198,7 +1110,7 @@ pub async fn search(
             let messages = hits
                 .iter()
                 .filter(|m| m.conversation_id == d.conversation.id)
-                .map(|m| message_details(&d, m.clone(), &people))
+                .map(|m| crate::messages::message_details(&d, m.clone(), &people))
                 .collect();
             Found {
                 conversation: d,
@@ -1223,5 +1135,5 @@ pub async fn for_contact(
     let rows =
         conversations::latest_for_contact(conn.ex(), account, contact, inboxes.as_deref(), 20)
             .await?;
-    details(conn.ex(), account, rows).await
+    details(ctx, conn.ex(), account, rows).await
 }

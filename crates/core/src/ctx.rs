@@ -21,6 +21,9 @@ pub struct Settings {
     pub signup: SignupMode,
     /// `MAILER_SENDER_EMAIL`: also shown as an account's support email when it has none.
     pub mailer_sender_email: Option<String>,
+    /// `CONVERSATION_MESSAGE_PER_MINUTE_LIMIT`: more messages than this in a minute in
+    /// one conversation are refused (Chatwoot's guard against loops).
+    pub message_per_minute_limit: i64,
 }
 
 /// Everything a use case works with. Cheap to clone.
@@ -28,4 +31,5 @@ pub struct Settings {
 pub struct Ctx {
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub files: crate::files::Files,
 }

@@ -23,6 +23,11 @@ pub fn secure_token() -> String {
     random_string(BASE58, 24)
 }
 
+/// Active Storage's blob keys: `len` lower-case letters and digits.
+pub fn base36_token(len: usize) -> String {
+    random_string(b"0123456789abcdefghijklmnopqrstuvwxyz", len)
+}
+
 /// A URL-safe random secret of `len` characters (6 bits each).
 pub fn url_safe_token(len: usize) -> String {
     random_string(URL_SAFE, len)

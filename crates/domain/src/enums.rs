@@ -53,25 +53,6 @@ chatwoot_enum!(
     AccountStatus { Active = 0 => "active", Suspended = 1 => "suspended" }
 );
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_round_trip() {
-        for r in Role::ALL {
-            assert_eq!(Role::from_value(r.value()), Some(*r));
-            assert_eq!(Role::parse(r.as_str()), Some(*r));
-        }
-        assert_eq!(Availability::Busy.value(), 2);
-        assert_eq!(
-            AccountStatus::parse("suspended"),
-            Some(AccountStatus::Suspended)
-        );
-        assert_eq!(Role::from_value(7), None);
-    }
-}
-
 chatwoot_enum!(
     /// `custom_attribute_definitions.attribute_display_type`.
     AttributeDisplayType {
@@ -119,3 +100,44 @@ chatwoot_enum!(
     /// `contacts.contact_type`.
     ContactType { Visitor = 0 => "visitor", Lead = 1 => "lead", Customer = 2 => "customer" }
 );
+
+chatwoot_enum!(
+    /// `attachments.file_type`, rendered as the name.
+    FileType {
+        Image = 0 => "image", Audio = 1 => "audio", Video = 2 => "video", File = 3 => "file",
+        Location = 4 => "location", Fallback = 5 => "fallback", Share = 6 => "share",
+        StoryMention = 7 => "story_mention", Contact = 8 => "contact", IgReel = 9 => "ig_reel",
+        IgPost = 10 => "ig_post", IgStory = 11 => "ig_story", Embed = 12 => "embed",
+    }
+);
+
+impl FileType {
+    /// What Chatwoot infers from an upload's MIME type.
+    pub fn of_content_type(content_type: &str) -> Self {
+        match content_type.split('/').next().unwrap_or_default() {
+            "image" => Self::Image,
+            "audio" => Self::Audio,
+            "video" => Self::Video,
+            _ => Self::File,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_value(r.value()), Some(*r));
+            assert_eq!(Role::parse(r.as_str()), Some(*r));
+        }
+        assert_eq!(Availability::Busy.value(), 2);
+        assert_eq!(
+            AccountStatus::parse("suspended"),
+            Some(AccountStatus::Suspended)
+        );
+        assert_eq!(Role::from_value(7), None);
+    }
+}

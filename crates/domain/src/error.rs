@@ -25,6 +25,10 @@ pub enum Error {
     /// 403 `{"message": …}`: sign-up refused (invalid or already registered email).
     #[error("{0}")]
     Refused(String),
+    /// 403 `{"error": …}`: an action this record does not allow (a status update
+    /// outside an API inbox, say).
+    #[error("{0}")]
+    Forbidden(String),
     /// 402 `{"error": …}`: the account's limits (set through the Platform API) are reached.
     #[error("{0}")]
     LimitExceeded(String),

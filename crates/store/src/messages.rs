@@ -219,3 +219,52 @@ pub async fn matching(
     q.push(" ESCAPE '\\' ORDER BY id");
     query::fetch_all(ex, &q).await
 }
+
+/// How many messages a conversation got since `since` (Chatwoot's flood guard).
+pub async fn count_since(mut ex: Ex<'_>, conversation: i64, since: Timestamp) -> StoreResult<i64> {
+    Ok(crate::scalar!(
+        one,
+        ex.re(),
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND created_at >= $2",
+        conversation,
+        since
+    )?)
+}
+
+/// Messages of one conversation by id (the senders of an attachments page, say).
+pub async fn by_ids(ex: Ex<'_>, conversation: i64, ids: &[i64]) -> StoreResult<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE conversation_id = "
+    ));
+    q.bind(Arg::Int(conversation)).push(" AND id IN ");
+    q.bind_list(ids.iter().map(|i| Arg::Int(*i)));
+    query::fetch_all(ex, &q).await
+}
+
+/// Sets a message's delivery status (and its `external_error`, kept in content_attributes).
+pub async fn set_status(
+    mut ex: Ex<'_>,
+    id: i64,
+    status: i32,
+    content_attributes: &Option<Json<Value>>,
+    now: Timestamp,
+) -> StoreResult<Message> {
+    const SQL: &str = concat!(
+        "UPDATE messages SET status = $2, content_attributes = $3, updated_at = $4 WHERE id = $1 RETURNING ",
+        columns!()
+    );
+    Ok(fetch!(
+        one,
+        ex.re(),
+        SQL,
+        id,
+        status,
+        content_attributes,
+        now
+    )?)
+}

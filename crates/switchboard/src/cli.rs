@@ -64,7 +64,7 @@ pub enum Admin {
 /// Runs an admin task and returns what it prints, one line per element.
 pub async fn admin(config: &Config, task: Admin) -> anyhow::Result<Vec<String>> {
     let db = open_database(config).await?;
-    let ctx = context(config, db.clone());
+    let ctx = context(config, db.clone())?;
     let out = run_admin(&ctx, task).await;
     db.close().await;
     out

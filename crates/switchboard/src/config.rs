@@ -84,7 +84,11 @@ pub struct Config {
     pub force_ssl: bool,
     pub signup: SignupMode,
     pub mailer_sender_email: Option<String>,
-    pub active_storage_service: String,
+    pub storage: Storage,
+    /// `MAXIMUM_FILE_UPLOAD_SIZE` in megabytes (Chatwoot's default: 40).
+    pub max_upload_mb: usize,
+    /// `CONVERSATION_MESSAGE_PER_MINUTE_LIMIT` (Chatwoot's default: 200).
+    pub message_per_minute_limit: i64,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -184,16 +188,25 @@ impl Config {
                 ));
             }
         };
-        let active_storage_service =
-            var("ACTIVE_STORAGE_SERVICE").unwrap_or_else(|| "local".into());
-        if active_storage_service != "local" {
-            return Err(bad(
-                "ACTIVE_STORAGE_SERVICE",
-                format!(
-                    "'{active_storage_service}' is not supported yet: only 'local' (files under DATA_DIR)"
-                ),
-            ));
-        }
+        let storage = storage(&var)?;
+        let max_upload_mb = match var("MAXIMUM_FILE_UPLOAD_SIZE") {
+            None => 40,
+            Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                bad(
+                    "MAXIMUM_FILE_UPLOAD_SIZE",
+                    format!("'{v}' is not a positive number of megabytes"),
+                )
+            })?,
+        };
+        let message_per_minute_limit = match var("CONVERSATION_MESSAGE_PER_MINUTE_LIMIT") {
+            None => 200,
+            Some(v) => v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                bad(
+                    "CONVERSATION_MESSAGE_PER_MINUTE_LIMIT",
+                    format!("'{v}' is not a positive number"),
+                )
+            })?,
+        };
         let log_format = match var("LOG_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -222,10 +235,76 @@ impl Config {
             force_ssl: boolean(&var, "FORCE_SSL")?,
             signup,
             mailer_sender_email: var("MAILER_SENDER_EMAIL"),
-            active_storage_service,
+            storage,
+            max_upload_mb,
+            message_per_minute_limit,
             log_level,
             log_format,
         })
+    }
+}
+
+/// Where uploaded files go: `ACTIVE_STORAGE_SERVICE` and Chatwoot's variables for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Storage {
+    /// Under `DATA_DIR/storage`.
+    Local,
+    S3(S3),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3 {
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// For S3-compatible services (MinIO, Spaces…).
+    pub endpoint: Option<String>,
+    pub force_path_style: bool,
+}
+
+impl fmt::Debug for S3 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+fn storage(var: &impl Fn(&str) -> Option<String>) -> Result<Storage, ConfigError> {
+    let service = var("ACTIVE_STORAGE_SERVICE").unwrap_or_else(|| "local".into());
+    let required = |name: &'static str| {
+        var(name).ok_or_else(|| {
+            bad(
+                name,
+                format!("is required when ACTIVE_STORAGE_SERVICE={service}"),
+            )
+        })
+    };
+    match service.as_str() {
+        "local" => Ok(Storage::Local),
+        "amazon" => Ok(Storage::S3(S3 {
+            bucket: required("S3_BUCKET_NAME")?,
+            region: required("AWS_REGION")?,
+            access_key_id: var("AWS_ACCESS_KEY_ID"),
+            secret_access_key: var("AWS_SECRET_ACCESS_KEY"),
+            endpoint: None,
+            force_path_style: false,
+        })),
+        "s3_compatible" => Ok(Storage::S3(S3 {
+            bucket: required("STORAGE_BUCKET_NAME")?,
+            region: var("STORAGE_REGION").unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: var("STORAGE_ACCESS_KEY_ID"),
+            secret_access_key: var("STORAGE_SECRET_ACCESS_KEY"),
+            endpoint: Some(required("STORAGE_ENDPOINT")?),
+            force_path_style: boolean(var, "STORAGE_FORCE_PATH_STYLE")?,
+        })),
+        other => Err(bad(
+            "ACTIVE_STORAGE_SERVICE",
+            format!("'{other}' is not supported: use local, amazon or s3_compatible"),
+        )),
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use switchboard_api::{AppState, Probe};
+use switchboard_core::files::Files;
 use switchboard_core::{Ctx, Settings};
 use switchboard_store::{Db, DbOptions};
 use tokio::net::TcpListener;
@@ -57,17 +58,50 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
 }
 
 /// The use-case context for a database and configuration.
-pub fn context(config: &Config, db: Db) -> Ctx {
-    Ctx {
+pub fn context(config: &Config, db: Db) -> anyhow::Result<Ctx> {
+    let secret = secret_key_base(config)?;
+    let max_upload = config.max_upload_mb * 1024 * 1024;
+    let files = match &config.storage {
+        config::Storage::Local => {
+            Files::local(&config.data_dir.join("storage"), &secret, max_upload)?
+        }
+        config::Storage::S3(s3) => Files::s3(Arc::new(s3_store(s3)?), &secret, max_upload),
+    };
+    Ok(Ctx {
         db,
+        files,
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             frontend_url: config.frontend_url.clone(),
             default_locale: config.default_locale.clone(),
             signup: config.signup,
             mailer_sender_email: config.mailer_sender_email.clone(),
+            message_per_minute_limit: config.message_per_minute_limit,
         }),
+    })
+}
+
+fn s3_store(s3: &config::S3) -> anyhow::Result<object_store::aws::AmazonS3> {
+    let mut b = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&s3.bucket)
+        .with_region(&s3.region)
+        .with_virtual_hosted_style_request(!s3.force_path_style && s3.endpoint.is_none());
+    if let (Some(id), Some(secret)) = (&s3.access_key_id, &s3.secret_access_key) {
+        b = b.with_access_key_id(id).with_secret_access_key(secret);
     }
+    if let Some(endpoint) = &s3.endpoint {
+        b = b
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    b.build()
+        .context("cannot set up the S3 bucket (ACTIVE_STORAGE_SERVICE)")
+}
+
+/// Outbound TLS (S3, and later webhooks and OpenID) uses rustls with ring, installed once
+/// for the process so that no C crypto library is built.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The secret that signs widget tokens and cookies: `SECRET_KEY_BASE`, or one generated
@@ -111,19 +145,13 @@ pub async fn run(
             if role == Role::Web { "web" } else { "worker" }
         );
     }
+    install_crypto();
     let db = open_database(&config).await?;
-    let _secret = secret_key_base(&config)?;
-    std::fs::create_dir_all(config.data_dir.join("uploads")).with_context(|| {
-        format!(
-            "cannot create {}",
-            config.data_dir.join("uploads").display()
-        )
-    })?;
     let queue: Option<Arc<dyn Probe>> = match &config.redis_url {
         Some(url) => Some(Arc::new(redis_probe::RedisProbe::connect(&url.0).await?)),
         None => None,
     };
-    let ctx = context(&config, db.clone());
+    let ctx = context(&config, db.clone())?;
 
     let served = if role == Role::Worker {
         // The job worker arrives with the automation issue; until then a worker process

@@ -114,6 +114,15 @@ async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
+/// An HTTP client that does not follow redirects (so tests see them).
+pub fn client() -> reqwest::Client {
+    switchboard::install_crypto();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
 /// A running server.
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -168,10 +177,7 @@ impl TestApp {
         let app = TestApp {
             addr,
             storage,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            client: client(),
             extra,
             shutdown: Some(tx),
             handle: Some(handle),

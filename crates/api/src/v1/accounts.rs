@@ -7,6 +7,7 @@ pub mod inbox_members;
 pub mod inboxes;
 pub mod labels;
 pub mod teams;
+pub mod upload;
 
 use axum::Json;
 use axum::extract::State;

@@ -4,14 +4,16 @@ mod accounts;
 mod profile;
 
 use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, patch, post};
 
 use crate::AppState;
 use accounts::canned_responses as canned;
 use accounts::custom_attribute_definitions as definitions;
 use accounts::{contacts, conversations, inbox_members, inboxes, labels, teams};
 
-pub fn routes() -> Router<AppState> {
+/// `upload_limit`: the largest body of a route that takes files.
+pub fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route(
             "/profile",
@@ -208,11 +210,27 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/accounts/{account_id}/conversations/{id}/messages",
-            get(conversations::messages::index).post(conversations::messages::create),
+            get(conversations::messages::index)
+                .post(conversations::messages::create)
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/accounts/{account_id}/conversations/{id}/messages/{message_id}",
-            delete(conversations::messages::destroy),
+            patch(conversations::messages::update)
+                .put(conversations::messages::update)
+                .delete(conversations::messages::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/messages/{message_id}/retry",
+            post(conversations::messages::retry),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/attachments",
+            get(conversations::attachments),
+        )
+        .route(
+            "/accounts/{account_id}/upload",
+            post(accounts::upload::create).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/accounts/{account_id}/contacts/filter",

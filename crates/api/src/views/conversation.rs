@@ -1,7 +1,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use switchboard_core::conversations::{ConversationDetails, MessageDetails, Sender};
-use switchboard_domain::{ContentType, ConversationStatus, MessageStatus, Priority, attributes};
+use switchboard_core::messages::FileDetails;
+use switchboard_domain::{
+    ContentType, ConversationStatus, FileType, MessageStatus, Priority, attributes,
+};
 use switchboard_store::Json;
 
 use super::agent::AgentView;
@@ -61,7 +64,54 @@ pub fn message(d: &MessageDetails, echo_id: Option<&str>) -> Value {
     if let Some(s) = &d.sender {
         v.insert("sender".into(), sender(s));
     }
+    if !d.attachments.is_empty() {
+        v.insert("attachments".into(), attachments(d));
+    }
     Value::Object(v)
+}
+
+fn attachments(d: &MessageDetails) -> Value {
+    Value::Array(d.attachments.iter().map(attachment).collect())
+}
+
+/// An attachment's push data: what it carries depends on its kind, as in Chatwoot.
+pub fn attachment(f: &FileDetails) -> Value {
+    let a = &f.attachment;
+    let kind = FileType::from_value(a.file_type.unwrap_or(0)).unwrap_or(FileType::File);
+    let mut v = json!({
+        "id": a.id, "message_id": a.message_id, "file_type": kind.as_str(), "account_id": a.account_id,
+    });
+    let extra = match kind {
+        FileType::Location => json!({
+            "coordinates_lat": a.coordinates_lat, "coordinates_long": a.coordinates_long,
+            "fallback_title": a.fallback_title, "data_url": a.external_url,
+        }),
+        FileType::Fallback => {
+            json!({ "fallback_title": a.fallback_title, "data_url": a.external_url })
+        }
+        FileType::Embed => json!({ "data_url": a.external_url }),
+        FileType::Contact => json!({ "fallback_title": a.fallback_title, "meta": object(&a.meta) }),
+        _ => {
+            let mut file = json!({
+                "extension": a.extension, "data_url": f.data_url,
+                // No resized variants yet: the thumbnail is the image itself.
+                "thumb_url": if kind == FileType::Image { f.data_url.as_str() } else { "" },
+                "file_size": a.byte_size, "width": null, "height": null,
+            });
+            if kind == FileType::Audio {
+                file["transcribed_text"] = a
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.0.get("transcribed_text").cloned())
+                    .unwrap_or_else(|| json!(""));
+            }
+            file
+        }
+    };
+    if let (Value::Object(base), Value::Object(more)) = (&mut v, extra) {
+        base.extend(more);
+    }
+    v
 }
 
 /// The push format (conversation `messages[]`, realtime events): every column, then the
@@ -105,6 +155,9 @@ pub fn push(d: &MessageDetails) -> Value {
     );
     if let Some(s) = &d.sender {
         v.insert("sender".into(), sender(s));
+    }
+    if !d.attachments.is_empty() {
+        v.insert("attachments".into(), attachments(d));
     }
     Value::Object(v)
 }

@@ -16,6 +16,7 @@ mod filters;
 mod health;
 mod inboxes;
 mod labels;
+mod messages;
 mod onboarding;
 mod platform;
 mod process;

@@ -47,7 +47,7 @@ async fn first_start_on_an_empty_data_dir_then_restart() {
             .spawn()
             .expect("spawn serve")
     };
-    let client = switchboard_testkit::reqwest::Client::new();
+    let client = switchboard_testkit::client();
     let url = format!("http://127.0.0.1:{port}/api");
     let wait = || async {
         for _ in 0..200 {
@@ -67,7 +67,7 @@ async fn first_start_on_an_empty_data_dir_then_restart() {
     }
     let secret = std::fs::read_to_string(data.join("secret_key_base")).unwrap();
     assert_eq!(secret.len(), 128);
-    assert!(data.join("uploads").is_dir());
+    assert!(data.join("storage").is_dir());
 
     // An admin made while it runs survives a restart, and so does the secret.
     let mut admin_env = env.clone();
@@ -314,7 +314,7 @@ async fn json_logs_carry_request_ids_and_no_secrets() {
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let client = switchboard_testkit::reqwest::Client::new();
+    let client = switchboard_testkit::client();
     for _ in 0..200 {
         if client.get(format!("{base}/health")).send().await.is_ok() {
             break;

@@ -5,12 +5,13 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use switchboard_core::conversations::{self, Assigned, ListQuery, MessageInput, NewConversation};
+use switchboard_core::messages::Attachable;
 use switchboard_domain::{AccountId, ConversationStatus, Error};
 use switchboard_store::conversations::{Counts, Sort};
 
 use crate::extract::{Body, CurrentUser, Id, Params, Payload, boolean, present};
 use crate::views::agent::AgentView;
-use crate::views::conversation::ConversationView;
+use crate::views::conversation::{ConversationView, attachment, sender};
 use crate::{ApiResult, AppState};
 
 #[derive(Deserialize)]
@@ -108,6 +109,9 @@ pub struct MessageParams {
     content_attributes: Option<Value>,
     source_id: Option<String>,
     echo_id: Option<String>,
+    /// Signed blob ids of earlier uploads (files come as multipart parts instead).
+    #[serde(default)]
+    attachments: Vec<Value>,
 }
 
 impl Payload for MessageParams {}
@@ -134,8 +138,19 @@ impl MessageParams {
                 ));
             }
         };
+        let attachments = self
+            .attachments
+            .into_iter()
+            .map(|a| match a {
+                Value::String(s) if !s.is_empty() => Ok(Attachable::Signed(s)),
+                _ => Err(Error::Unprocessable(
+                    "Attachment is invalid or expired".into(),
+                )),
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         Ok((
             MessageInput {
+                attachments,
                 content: self.content,
                 message_type: self.message_type,
                 private: self.private.unwrap_or(false),
@@ -348,6 +363,42 @@ pub async fn update_last_seen(
     Ok(Json(ConversationView::new(
         &conversations::update_last_seen(&state.ctx, &user, account, id).await?,
     )))
+}
+
+#[derive(Deserialize)]
+pub struct PageParams {
+    page: Option<String>,
+}
+
+/// `{"meta": {"total_count"}, "payload": [file…]}`, newest first, 100 a page.
+pub async fn attachments(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Params(p): Params<PageParams>,
+) -> ApiResult<Json<Value>> {
+    let page = p.page.and_then(|s| s.parse().ok()).unwrap_or(1);
+    let (total, files) =
+        switchboard_core::messages::for_conversation(&state.ctx, &user, account, id, page).await?;
+    let payload: Vec<Value> = files
+        .iter()
+        .map(|f| {
+            let a = attachment(&f.file);
+            let mut v = json!({
+                "message_id": a["message_id"], "thumb_url": a["thumb_url"], "data_url": a["data_url"],
+                "file_size": a["file_size"], "file_type": a["file_type"], "extension": a["extension"],
+                "width": a["width"], "height": a["height"],
+                "created_at": f.message.as_ref().map(|m| m.message.created_at.unix_seconds()),
+            });
+            if let Some(s) = f.message.as_ref().and_then(|m| m.sender.as_ref()) {
+                v["sender"] = sender(s);
+            }
+            v
+        })
+        .collect();
+    Ok(Json(
+        json!({ "meta": { "total_count": total }, "payload": payload }),
+    ))
 }
 
 /// `POST /conversations/filter`: `{"meta": {three counts}, "payload": [conversation…]}`.

@@ -2,11 +2,11 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchboard_core::conversations;
+use switchboard_core::messages;
 use switchboard_domain::{AccountId, attributes};
 
 use super::MessageParams;
-use crate::extract::{Body, CurrentUser, Id, Params};
+use crate::extract::{Body, CurrentUser, Id, Params, Payload, WithFiles};
 use crate::views::conversation::{message, sender};
 use crate::{ApiResult, AppState};
 
@@ -24,7 +24,7 @@ pub async fn index(
     Params(p): Params<WindowParams>,
 ) -> ApiResult<Json<Value>> {
     let parse = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
-    let (d, list) = conversations::messages(
+    let (d, list) = messages::list(
         &state.ctx,
         &user,
         account,
@@ -50,16 +50,57 @@ pub async fn index(
     Ok(Json(json!({ "meta": meta, "payload": payload })))
 }
 
+/// JSON or multipart (`attachments[]` files, or signed blob ids from `POST /upload`).
 /// Every failure here is Chatwoot's `{"error": …}` 422.
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Id((account, id)): Id<(AccountId, i64)>,
-    Body(p): Body<MessageParams>,
+    WithFiles(p, files): WithFiles<MessageParams>,
 ) -> ApiResult<Json<Value>> {
     let (input, echo_id) = p.input()?;
-    let m = conversations::create_message(&state.ctx, &user, account, id, input).await?;
+    let uploads = files.into_iter().map(|(_, u)| u).collect();
+    let m = messages::create(&state.ctx, &user, account, id, input, uploads).await?;
     Ok(Json(message(&m, echo_id.as_deref())))
+}
+
+#[derive(Deserialize)]
+pub struct StatusParams {
+    status: Option<String>,
+    external_error: Option<String>,
+}
+
+impl Payload for StatusParams {
+    const ROOT: Option<&'static str> = Some("message");
+}
+
+/// `PATCH …/messages/:id`: delivery status from an API channel.
+pub async fn update(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id, message_id)): Id<(AccountId, i64, i64)>,
+    Body(p): Body<StatusParams>,
+) -> ApiResult<Json<Value>> {
+    let m = messages::update_status(
+        &state.ctx,
+        &user,
+        account,
+        id,
+        message_id,
+        p.status.as_deref(),
+        p.external_error,
+    )
+    .await?;
+    Ok(Json(message(&m, None)))
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id, message_id)): Id<(AccountId, i64, i64)>,
+) -> ApiResult<Json<Value>> {
+    let m = messages::retry(&state.ctx, &user, account, id, message_id).await?;
+    Ok(Json(message(&m, None)))
 }
 
 pub async fn destroy(
@@ -67,6 +108,6 @@ pub async fn destroy(
     CurrentUser(user): CurrentUser,
     Id((account, id, message_id)): Id<(AccountId, i64, i64)>,
 ) -> ApiResult<Json<Value>> {
-    let m = conversations::delete_message(&state.ctx, &user, account, id, message_id).await?;
+    let m = messages::delete(&state.ctx, &user, account, id, message_id).await?;
     Ok(Json(message(&m, None)))
 }

@@ -1,0 +1,432 @@
+//! Messages of a conversation (`…/conversations/:id/messages`): Chatwoot's windows,
+//! creation with attachments, soft delete, delivery status and retry; and the
+//! conversation's attachments list.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use switchboard_domain::{
+    AccountId, ContentType, Error, FileType, MessageStatus, Result, Timestamp, UserId,
+};
+use switchboard_store::attachments::{self, Attachment, NewAttachment, NewBlob};
+use switchboard_store::inboxes::{self, Inbox};
+use switchboard_store::messages::{self, Message};
+use switchboard_store::users::{self, User};
+use switchboard_store::{Json, Tx};
+
+use crate::Ctx;
+use crate::conversations::{
+    ConversationDetails, MessageDetails, MessageInput, Sender, accessible, one, post,
+};
+use crate::files::{self, Upload};
+
+/// Chatwoot's `NUMBER_OF_PERMITTED_ATTACHMENTS`.
+pub const MAX_ATTACHMENTS: usize = 15;
+
+/// A file to attach: one stored for this message, or an earlier upload's signed blob id
+/// (`POST /upload`, or Chatwoot's direct uploads).
+#[derive(Clone, Debug)]
+pub enum Attachable {
+    Stored(NewBlob),
+    Signed(String),
+}
+
+/// A message attachment and the URL of its file.
+#[derive(Clone, Debug)]
+pub struct FileDetails {
+    pub attachment: Attachment,
+    /// Absolute URL of the file; empty when the attachment has no file.
+    pub data_url: String,
+}
+
+/// `GET …/messages`: Chatwoot's window and the conversation's meta.
+pub async fn list(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<(ConversationDetails, Vec<MessageDetails>)> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let limit = match (before, after) {
+        (Some(_), Some(_)) => 1000,
+        (None, Some(_)) => 100,
+        _ => 20,
+    };
+    let rows = messages::page(tx.ex(), c.id, before, after, limit).await?;
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    let list = complete(ctx, account, &d, rows).await?;
+    Ok((d, list))
+}
+
+/// Adds senders and attachments to messages of `d`, in two queries whatever their number.
+async fn complete(
+    ctx: &Ctx,
+    account: AccountId,
+    d: &ConversationDetails,
+    rows: Vec<Message>,
+) -> Result<Vec<MessageDetails>> {
+    let mut conn = ctx.db.conn().await?;
+    let people: HashMap<UserId, User> = users::list_for_account(conn.ex(), account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let mut files = files_of(ctx, attachments::for_messages(conn.ex(), &ids).await?);
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let mut details = message_details(d, m, &people);
+            details.attachments = files.remove(&details.message.id).unwrap_or_default();
+            details
+        })
+        .collect())
+}
+
+/// Attachments grouped by message, with their URLs.
+pub(crate) fn files_of(ctx: &Ctx, rows: Vec<Attachment>) -> HashMap<i64, Vec<FileDetails>> {
+    let mut by_message: HashMap<i64, Vec<FileDetails>> = HashMap::new();
+    for a in rows {
+        by_message
+            .entry(a.message_id)
+            .or_default()
+            .push(file_details(ctx, a));
+    }
+    by_message
+}
+
+fn file_details(ctx: &Ctx, a: Attachment) -> FileDetails {
+    let data_url = match (a.blob_id, &a.filename) {
+        (Some(blob), Some(name)) => format!(
+            "{}{}",
+            ctx.settings.frontend_url.trim_end_matches('/'),
+            ctx.files.url_path(blob, name)
+        ),
+        _ => a.external_url.clone().unwrap_or_default(),
+    };
+    FileDetails {
+        attachment: a,
+        data_url,
+    }
+}
+
+/// A message of `d` with its sender: the conversation's contact or one of `people`.
+pub(crate) fn message_details(
+    d: &ConversationDetails,
+    m: Message,
+    people: &HashMap<UserId, User>,
+) -> MessageDetails {
+    let sender = match (m.sender_type.as_deref(), m.sender_id) {
+        (Some("Contact"), Some(id)) => d
+            .contact
+            .clone()
+            .filter(|c| c.id == id)
+            .map(Sender::Contact),
+        (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
+        _ => None,
+    };
+    MessageDetails {
+        sender,
+        display_id: d.conversation.display_id,
+        conversation: d.conversation.clone(),
+        source_id: d.contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
+        unread_count: d.unread_count,
+        attachments: Vec::new(),
+        message: m,
+    }
+}
+
+/// Stores uploaded files ahead of the transaction that records them; when anything
+/// fails, the objects stored so far are removed again.
+pub(crate) async fn store_uploads(ctx: &Ctx, uploads: &[Upload]) -> Result<Vec<NewBlob>> {
+    let mut stored: Vec<NewBlob> = Vec::with_capacity(uploads.len());
+    for u in uploads {
+        match ctx.files.put(u).await {
+            Ok(b) => stored.push(b),
+            Err(e) => {
+                forget(ctx, &stored).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(stored)
+}
+
+async fn forget(ctx: &Ctx, blobs: &[NewBlob]) {
+    let keys: Vec<String> = blobs.iter().map(|b| b.key.clone()).collect();
+    ctx.files.forget(&keys).await;
+}
+
+/// The keys of the files `m` carries that are not yet recorded.
+fn pending(m: &MessageInput) -> Vec<String> {
+    m.attachments
+        .iter()
+        .filter_map(|a| match a {
+            Attachable::Stored(b) => Some(b.key.clone()),
+            Attachable::Signed(_) => None,
+        })
+        .collect()
+}
+
+/// `POST …/messages`, with its uploads (multipart `attachments[]`).
+pub async fn create(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    mut m: MessageInput,
+    uploads: Vec<Upload>,
+) -> Result<MessageDetails> {
+    check_count(m.attachments.len() + uploads.len())?;
+    let stored = store_uploads(ctx, &uploads).await?;
+    m.attachments
+        .extend(stored.into_iter().map(Attachable::Stored));
+    let keys = pending(&m);
+    let created = async {
+        let mut tx = ctx.db.begin().await?;
+        let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+        let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
+        let (msg, c) = post(ctx, &mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
+        let d = one(ctx, tx.ex(), c).await?;
+        tx.commit().await?;
+        Ok::<_, Error>((d, msg))
+    }
+    .await;
+    let (d, msg) = match created {
+        Ok(done) => done,
+        Err(e) => {
+            ctx.files.forget(&keys).await;
+            return Err(e);
+        }
+    };
+    complete(ctx, account, &d, vec![msg])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+pub(crate) fn check_count(n: usize) -> Result<()> {
+    if n > MAX_ATTACHMENTS {
+        return Err(Error::Unprocessable(
+            "Validation failed: Attachments exceeded maximum allowed".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Records the attachments of a new message `msg` (inside `post`'s transaction).
+pub(crate) async fn attach(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    inbox: &Inbox,
+    msg: &Message,
+    files: Vec<Attachable>,
+    now: Timestamp,
+) -> Result<()> {
+    check_count(files.len())?;
+    for file in files {
+        let blob = match file {
+            Attachable::Stored(new) => attachments::insert_blob(tx.ex(), &new, now).await?,
+            Attachable::Signed(signed) => {
+                let invalid = || Error::Unprocessable("Attachment is invalid or expired".into());
+                let id = ctx.files.verify(&signed).ok_or_else(invalid)?;
+                attachments::find_blob(tx.ex(), id)
+                    .await?
+                    .ok_or_else(invalid)?
+            }
+        };
+        let content_type = blob.content_type.clone().unwrap_or_default();
+        // Chatwoot limits what website visitors may send, and nothing else.
+        if inbox.channel_type.as_deref() == Some(inboxes::WEB_WIDGET) {
+            if !files::acceptable_for_widget(&content_type) {
+                return Err(Error::Unprocessable(
+                    "Validation failed: File type not supported".into(),
+                ));
+            }
+            if blob.byte_size as usize > ctx.files.max_upload_bytes {
+                return Err(Error::Unprocessable(
+                    "Validation failed: File size is too big".into(),
+                ));
+            }
+        }
+        let extension = files::extension(&blob.filename);
+        let id = attachments::insert(
+            tx.ex(),
+            &NewAttachment {
+                account_id: msg.account_id,
+                message_id: msg.id,
+                file_type: FileType::of_content_type(&content_type).value(),
+                extension: extension.as_deref(),
+                external_url: None,
+                fallback_title: None,
+            },
+            now,
+        )
+        .await?;
+        attachments::link(tx.ex(), "Attachment", id, "file", blob.id, now).await?;
+    }
+    Ok(())
+}
+
+/// Soft delete, as Chatwoot does it: the row stays with a placeholder text, and the
+/// files go.
+pub async fn delete(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    id: i64,
+) -> Result<MessageDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let mut m = messages::find(tx.ex(), c.id, id).await?;
+    m.content = Some("This message was deleted".into());
+    m.processed_message_content = m.content.clone();
+    m.content_type = ContentType::Text.value();
+    m.content_attributes = Some(Json(serde_json::json!({ "deleted": true })));
+    let m = messages::save(tx.ex(), &m, Timestamp::now()).await?;
+    let gone = attachments::delete_for_message(tx.ex(), m.id).await?;
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    ctx.files.forget(&gone).await;
+    complete(ctx, account, &d, vec![m])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+/// `PATCH …/messages/:id {status, external_error}`: how an API channel reports delivery.
+/// Chatwoot allows it on API inboxes only (403), ignores unknown statuses and a step
+/// back from `read` to `delivered`, and keeps `external_error` only for `failed`.
+pub async fn update_status(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    id: i64,
+    status: Option<&str>,
+    external_error: Option<String>,
+) -> Result<MessageDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
+    if inbox.channel_type.as_deref() != Some(inboxes::API) {
+        return Err(Error::Forbidden(
+            "Message status update is only allowed for API inboxes".into(),
+        ));
+    }
+    let mut m = messages::find(tx.ex(), c.id, id).await?;
+    let status = status.and_then(MessageStatus::parse);
+    let current = m.status.and_then(MessageStatus::from_value);
+    if let Some(status) = status
+        && !(current == Some(MessageStatus::Read) && status == MessageStatus::Delivered)
+    {
+        let mut attrs = object(&m.content_attributes);
+        match external_error.filter(|_| status == MessageStatus::Failed) {
+            Some(e) => attrs.insert("external_error".into(), Value::String(e)),
+            None => attrs.remove("external_error"),
+        };
+        m = messages::set_status(
+            tx.ex(),
+            m.id,
+            status.value(),
+            &Some(Json(Value::Object(attrs))),
+            Timestamp::now(),
+        )
+        .await?;
+    }
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    complete(ctx, account, &d, vec![m])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+/// `POST …/messages/:id/retry`: back to `sent` with the error cleared, as Chatwoot does
+/// before it hands the message to the channel again.
+pub async fn retry(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    id: i64,
+) -> Result<MessageDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let m = messages::find(tx.ex(), c.id, id).await?;
+    let m = messages::set_status(
+        tx.ex(),
+        m.id,
+        MessageStatus::Sent.value(),
+        &Some(Json(Value::Object(Map::new()))),
+        Timestamp::now(),
+    )
+    .await?;
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    complete(ctx, account, &d, vec![m])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+fn object(v: &Option<Json<Value>>) -> Map<String, Value> {
+    match v {
+        Some(Json(Value::Object(m))) => m.clone(),
+        _ => Map::new(),
+    }
+}
+
+/// Chatwoot's `ATTACHMENT_RESULTS_PER_PAGE`.
+pub const ATTACHMENTS_PER_PAGE: i64 = 100;
+
+/// One file of a conversation's attachments list, with the message it came in.
+pub struct ConversationFile {
+    pub file: FileDetails,
+    pub message: Option<MessageDetails>,
+}
+
+/// `GET …/conversations/:id/attachments`: newest first, 100 a page, and the total.
+pub async fn for_conversation(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    page: i64,
+) -> Result<(i64, Vec<ConversationFile>)> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let offset = (page.max(1) - 1) * ATTACHMENTS_PER_PAGE;
+    let (total, rows) =
+        attachments::for_conversation(tx.ex(), c.id, ATTACHMENTS_PER_PAGE, offset).await?;
+    let mut ids: Vec<i64> = rows.iter().map(|a| a.message_id).collect();
+    ids.dedup();
+    let msgs = messages::by_ids(tx.ex(), c.id, &ids).await?;
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    let people: HashMap<UserId, User> = {
+        let mut conn = ctx.db.conn().await?;
+        users::list_for_account(conn.ex(), account)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
+    };
+    let by_id: HashMap<i64, MessageDetails> = msgs
+        .into_iter()
+        .map(|m| (m.id, message_details(&d, m, &people)))
+        .collect();
+    let files = rows
+        .into_iter()
+        .map(|a| ConversationFile {
+            message: by_id.get(&a.message_id).cloned(),
+            file: file_details(ctx, a),
+        })
+        .collect();
+    Ok((total, files))
+}
