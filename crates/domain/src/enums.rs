@@ -119,3 +119,8 @@ chatwoot_enum!(
     /// `contacts.contact_type`.
     ContactType { Visitor = 0 => "visitor", Lead = 1 => "lead", Customer = 2 => "customer" }
 );
+
+chatwoot_enum!(
+    /// `data_imports.status`.
+    DataImportStatus { Pending = 0 => "pending", Processing = 1 => "processing", Completed = 2 => "completed", Failed = 3 => "failed" }
+);

@@ -141,6 +141,24 @@ pub fn routes() -> Router<AppState> {
                 .delete(contacts::destroy),
         )
         .route(
+            "/accounts/{account_id}/contacts/import",
+            post(contacts::import).layer(axum::extract::DefaultBodyLimit::max(
+                contacts::IMPORT_MAX_BYTES,
+            )),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/export",
+            post(contacts::export),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/contactable_inboxes",
+            get(contacts::contactable_inboxes),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/avatar",
+            delete(contacts::destroy_avatar),
+        )
+        .route(
             "/accounts/{account_id}/contacts/{id}/destroy_custom_attributes",
             post(contacts::destroy_custom_attributes),
         )
