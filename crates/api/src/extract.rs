@@ -448,21 +448,24 @@ pub struct FilterCondition {
 
 impl Payload for FilterBody {}
 
+impl FilterCondition {
+    pub fn raw(&self) -> switchboard_core::filters::RawCondition {
+        switchboard_core::filters::RawCondition {
+            attribute_key: self.attribute_key.clone(),
+            filter_operator: self.filter_operator.clone(),
+            values: self.values.clone(),
+            query_operator: self.query_operator.clone(),
+        }
+    }
+}
+
 impl FilterBody {
     pub fn conditions(&self) -> Result<Vec<switchboard_core::filters::RawCondition>, ApiError> {
         let payload = self
             .payload
             .as_ref()
             .ok_or(ApiError::MissingParam("payload"))?;
-        Ok(payload
-            .iter()
-            .map(|c| switchboard_core::filters::RawCondition {
-                attribute_key: c.attribute_key.clone(),
-                filter_operator: c.filter_operator.clone(),
-                values: c.values.clone(),
-                query_operator: c.query_operator.clone(),
-            })
-            .collect())
+        Ok(payload.iter().map(FilterCondition::raw).collect())
     }
 
     pub fn page(&self) -> i64 {

@@ -215,7 +215,7 @@ pub(crate) async fn check_unique_in(
     Ok(())
 }
 
-fn unique(e: StoreError) -> Error {
+pub(crate) fn unique(e: StoreError) -> Error {
     match e {
         StoreError::Conflict(what) if what.contains("identifier") => {
             Error::invalid("identifier", "Identifier has already been taken")
@@ -225,7 +225,7 @@ fn unique(e: StoreError) -> Error {
     }
 }
 
-fn blank_fields() -> ContactFields {
+pub(crate) fn blank_fields() -> ContactFields {
     ContactFields {
         name: String::new(),
         email: None,
@@ -426,6 +426,60 @@ pub async fn destroy_custom_attributes(
     let d = one(tx.ex(), c).await?;
     tx.commit().await?;
     Ok(d)
+}
+
+/// The inboxes `contact` can be reached through, with the source id a new conversation
+/// would use, as Chatwoot's ContactableInboxesService works it out; limited to the
+/// inboxes the caller may see (an agent's inbox memberships), in inbox order.
+pub async fn contactable_inboxes(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    id: i64,
+) -> Result<Vec<(String, Inbox)>> {
+    let mut conn = ctx.db.conn().await?;
+    let member = membership(conn.ex(), caller, account).await?;
+    let contact = contacts::find(conn.ex(), account, id).await?;
+    let admin = member.role == Some(switchboard_domain::Role::Administrator.value());
+    let visible = inboxes::list(conn.ex(), account, (!admin).then_some(caller.id)).await?;
+    let identities = contacts::contact_inboxes(conn.ex(), &[contact.id]).await?;
+    let ids: Vec<i64> = identities.iter().map(|ci| ci.id).collect();
+    let in_use = contacts::contact_inboxes_in_use(conn.ex(), &ids).await?;
+    let email = contact.email.clone().filter(|e| !e.is_empty());
+    let phone = contact.phone_number.clone().filter(|p| !p.is_empty());
+    let mut out = Vec::new();
+    for inbox in visible {
+        let latest = identities.iter().rfind(|ci| ci.inbox_id == inbox.id);
+        let source_id = match inbox.channel_type.as_deref().unwrap_or_default() {
+            // The identity it has, or a fresh one (not saved) for a first conversation.
+            inboxes::API => Some(latest.map_or_else(uuid_v4, |ci| ci.source_id.clone())),
+            // Only a visitor who has never started a conversation there.
+            inboxes::WEB_WIDGET => latest
+                .filter(|ci| !in_use.contains(&ci.id))
+                .map(|ci| ci.source_id.clone()),
+            "Channel::Email" => email.clone(),
+            "Channel::Sms" | "Channel::Voice" => phone.clone(),
+            "Channel::Whatsapp" => phone.as_ref().map(|p| p.replace('+', "")),
+            _ => None,
+        };
+        if let Some(source_id) = source_id {
+            out.push((source_id, inbox));
+        }
+    }
+    Ok(out)
+}
+
+/// `DELETE /contacts/:id/avatar`. Contacts have no stored avatars yet (the thumbnail is
+/// always empty until blob storage arrives), so there is nothing to remove.
+pub async fn destroy_avatar(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    id: i64,
+) -> Result<Contact> {
+    let mut conn = ctx.db.conn().await?;
+    membership(conn.ex(), caller, account).await?;
+    Ok(contacts::find(conn.ex(), account, id).await?)
 }
 
 /// Chatwoot's label list cleaning: trimmed, blanks dropped, duplicates (ignoring case)

@@ -1,10 +1,12 @@
 //! Label definitions (`/api/v1/accounts/:id/labels`): any member lists them; only
 //! administrators see one alone or change them (Chatwoot's LabelPolicy).
 
+use std::collections::BTreeMap;
+
 use switchboard_domain::{AccountId, Error, Result, Timestamp};
-use switchboard_store::StoreError;
-use switchboard_store::labels::{self, Label, LabelFields};
+use switchboard_store::labels::{self, Label, LabelFields, Taggable};
 use switchboard_store::users::User;
+use switchboard_store::{StoreError, Tx, contacts, conversations};
 
 use crate::Ctx;
 use crate::auth::{administrator, membership};
@@ -127,11 +129,46 @@ pub async fn update(
         color: &c,
         show_on_sidebar: input.show_on_sidebar.or(current.show_on_sidebar),
     };
-    let label = labels::update(tx.ex(), account, id, &fields, Timestamp::now())
+    let now = Timestamp::now();
+    let label = labels::update(tx.ex(), account, id, &fields, now)
         .await
         .map_err(taken)?;
+    if let Some(before) = current.title.as_deref()
+        && before.to_lowercase() != t
+    {
+        retitle(&mut tx, account, before, &t, now).await?;
+    }
     tx.commit().await?;
     Ok(label)
+}
+
+/// A renamed label follows onto the conversations and contacts that carry it, in the
+/// same transaction. Chatwoot does this in a background job a moment later (without an
+/// activity message, as there is no acting user); so do we leave no activity message.
+async fn retitle(
+    tx: &mut Tx,
+    account: AccountId,
+    old: &str,
+    new: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let (conversation_ids, contact_ids) = labels::retitle(tx.ex(), account, old, new, now).await?;
+    contacts::touch_updated(tx.ex(), &contact_ids, now).await?;
+    if conversation_ids.is_empty() {
+        return Ok(());
+    }
+    // Conversations keep their list in `cached_label_list` too, in taggings order.
+    let mut lists: BTreeMap<i64, Vec<String>> = conversation_ids
+        .iter()
+        .map(|id| (*id, Vec::new()))
+        .collect();
+    for (id, name) in labels::on_each(tx.ex(), Taggable::Conversation, &conversation_ids).await? {
+        lists.entry(id).or_default().push(name);
+    }
+    for (id, list) in lists {
+        conversations::set_cached_labels(tx.ex(), id, &list.join(", "), now).await?;
+    }
+    Ok(())
 }
 
 /// Like Chatwoot, conversations and contacts keep the label text after its definition goes.

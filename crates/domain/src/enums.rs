@@ -123,6 +123,11 @@ impl FileType {
     }
 }
 
+chatwoot_enum!(
+    /// `data_imports.status`.
+    DataImportStatus { Pending = 0 => "pending", Processing = 1 => "processing", Completed = 2 => "completed", Failed = 3 => "failed" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

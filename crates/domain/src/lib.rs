@@ -13,7 +13,7 @@ pub mod validation;
 
 pub use enums::{
     AccountStatus, AttributeDisplayType, AttributeModel, Availability, ContactType, ContentType,
-    ConversationStatus, FileType, MessageStatus, MessageType, Priority, Role,
+    ConversationStatus, DataImportStatus, FileType, MessageStatus, MessageType, Priority, Role,
 };
 pub use error::{Error, Result};
 pub use ids::{AccessTokenId, AccountId, AccountUserId, PlatformAppId, UserId};

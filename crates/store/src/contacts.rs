@@ -516,3 +516,127 @@ pub async fn filter(
         .bind(Arg::Int((page - 1).max(0) * per_page));
     Ok((query::fetch_all(ex.re(), &q).await?, total))
 }
+
+/// The contact of `account` whose `identifier`, `email` (ignoring case) or
+/// `phone_number` is `value`; the oldest when several share a phone number.
+pub async fn find_by_identity(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    column: &'static str,
+    value: &str,
+) -> StoreResult<Option<Contact>> {
+    const EMAIL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts WHERE account_id = $1 AND LOWER(email) = LOWER($2) ORDER BY id LIMIT 1"
+    );
+    const PHONE: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts WHERE account_id = $1 AND phone_number = $2 ORDER BY id LIMIT 1"
+    );
+    const IDENTIFIER: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM contacts WHERE account_id = $1 AND identifier = $2 ORDER BY id LIMIT 1"
+    );
+    let sql = match column {
+        "email" => EMAIL,
+        "phone_number" => PHONE,
+        _ => IDENTIFIER,
+    };
+    Ok(fetch!(optional, ex.re(), sql, account, value)?)
+}
+
+/// Every column of a contact, as Chatwoot's export can name any of them.
+#[derive(Clone, Debug, FromRow)]
+pub struct ContactRow {
+    pub id: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub account_id: AccountId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub additional_attributes: Option<Json<Value>>,
+    pub identifier: Option<String>,
+    pub custom_attributes: Option<Json<Value>>,
+    pub last_activity_at: Option<Timestamp>,
+    pub contact_type: Option<i32>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub location: Option<String>,
+    pub country_code: Option<String>,
+    pub blocked: bool,
+    pub company_id: Option<i64>,
+}
+
+/// The columns of `contacts`, in table order (Rails' `Contact.column_names`).
+pub const COLUMN_NAMES: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "phone_number",
+    "account_id",
+    "created_at",
+    "updated_at",
+    "additional_attributes",
+    "identifier",
+    "custom_attributes",
+    "last_activity_at",
+    "contact_type",
+    "middle_name",
+    "last_name",
+    "location",
+    "country_code",
+    "blocked",
+    "company_id",
+];
+
+/// The resolved contacts of `account` that match the filter `conditions` and carry any
+/// of `labels` (when given), whole rows in `id` order: what a CSV export holds.
+pub async fn export(
+    ex: Ex<'_>,
+    account: AccountId,
+    conditions: &[crate::filter::Condition],
+    labels: &[String],
+) -> StoreResult<Vec<ContactRow>> {
+    let mut q = Query::new(
+        "SELECT id, name, email, phone_number, account_id, created_at, updated_at, additional_attributes, \
+         identifier, custom_attributes, last_activity_at, contact_type, middle_name, last_name, location, \
+         country_code, blocked, company_id FROM contacts WHERE account_id = ",
+    );
+    let list = ListQuery {
+        labels: labels.to_vec(),
+        ..ListQuery::default()
+    };
+    where_clause(&mut q, account, &list);
+    crate::filter::push(&mut q, conditions);
+    q.push(" ORDER BY id");
+    query::fetch_all(ex, &q).await
+}
+
+/// Which of these contact inboxes have a conversation.
+pub async fn contact_inboxes_in_use(ex: Ex<'_>, ids: &[i64]) -> StoreResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(
+        "SELECT DISTINCT contact_inbox_id FROM conversations WHERE contact_inbox_id IN ",
+    );
+    q.bind_list(ids.iter().map(|i| Arg::Int(*i)));
+    query::fetch_scalars(ex, &q).await
+}
+
+/// Marks contacts as changed (their labels changed elsewhere).
+pub async fn touch_updated(ex: Ex<'_>, ids: &[i64], now: Timestamp) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut q = Query::new("UPDATE contacts SET updated_at = ");
+    q.bind(Arg::Time(now))
+        .push(" WHERE id IN ")
+        .bind_list(ids.iter().map(|i| Arg::Int(*i)));
+    query::execute(ex, &q).await?;
+    Ok(())
+}

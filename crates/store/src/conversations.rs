@@ -430,3 +430,16 @@ pub async fn latest_for_contact(
         .bind(Arg::Int(limit));
     query::fetch_all(ex, &q).await
 }
+
+/// Rewrites a conversation's `cached_label_list` (after its labels changed elsewhere).
+pub async fn set_cached_labels(
+    mut ex: Ex<'_>,
+    id: i64,
+    list: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str =
+        "UPDATE conversations SET cached_label_list = $2, updated_at = $3 WHERE id = $1";
+    exec!(ex.re(), SQL, id, list, now)?;
+    Ok(())
+}

@@ -4,6 +4,7 @@
 use sqlx::FromRow;
 use switchboard_domain::{AccountId, Timestamp};
 
+use crate::query::{self, Arg, Query};
 use crate::{Ex, StoreError, StoreResult, exec, fetch, scalar};
 
 #[derive(Clone, Debug, FromRow)]
@@ -198,4 +199,110 @@ pub async fn replace(
         attach(ex.re(), object, new, now).await?;
     }
     on(ex, object).await
+}
+
+/// Moves the label `old` to `new` on the account's conversations and contacts, as
+/// Chatwoot's label update job does: the old title is taken off (whatever its case) and
+/// the new one put at the end of the list, unless the object has it already. Tags are
+/// shared by all accounts, so only this account's taggings change. Returns the ids of
+/// the conversations and of the contacts that carried the old title.
+pub async fn retitle(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    old: &str,
+    new: &str,
+    now: Timestamp,
+) -> StoreResult<(Vec<i64>, Vec<i64>)> {
+    const TAG: &str =
+        "INSERT INTO tags (name, taggings_count) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING";
+    const TAG_ID: &str = "SELECT id FROM tags WHERE name = $1";
+    const RECOUNT: &str = "UPDATE tags SET taggings_count = \
+         (SELECT COUNT(*) FROM taggings g WHERE g.tag_id = tags.id) \
+         WHERE id = $1 OR LOWER(name) = LOWER($2)";
+    exec!(ex.re(), TAG, new)?;
+    let new_tag: i64 = scalar!(one, ex.re(), TAG_ID, new)?;
+    let mut touched = Vec::new();
+    for (kind, table) in [("Conversation", "conversations"), ("Contact", "contacts")] {
+        let mut carrying = Query::new(
+            "SELECT DISTINCT g.taggable_id FROM taggings g JOIN tags t ON t.id = g.tag_id \
+             WHERE g.context = 'labels' AND g.taggable_type = ",
+        );
+        carrying
+            .bind(Arg::Text(kind.into()))
+            .push(" AND LOWER(t.name) = LOWER(")
+            .bind(Arg::Text(old.into()))
+            .push(") AND g.tag_id <> ")
+            .bind(Arg::Int(new_tag))
+            .push(" AND g.taggable_id IN (SELECT id FROM ")
+            .push(table)
+            .push(" WHERE account_id = ")
+            .bind(Arg::Int(account.0))
+            .push(") ORDER BY g.taggable_id");
+        let ids = query::fetch_scalars(ex.re(), &carrying).await?;
+        if !ids.is_empty() {
+            let list = || ids.iter().map(|i| Arg::Int(*i));
+            // New taggings first (they get the highest ids, so the new title comes last)...
+            let mut add = Query::new(
+                "INSERT INTO taggings (tag_id, taggable_type, taggable_id, context, created_at) SELECT ",
+            );
+            add.bind(Arg::Int(new_tag))
+                .push(", ")
+                .bind(Arg::Text(kind.into()))
+                .push(", x.id, 'labels', ")
+                .bind(Arg::Time(now))
+                .push(" FROM ")
+                .push(table)
+                .push(" x WHERE x.id IN ")
+                .bind_list(list())
+                .push(
+                    " AND NOT EXISTS (SELECT 1 FROM taggings h WHERE h.context = 'labels' AND h.tag_id = ",
+                )
+                .bind(Arg::Int(new_tag))
+                .push(" AND h.taggable_type = ")
+                .bind(Arg::Text(kind.into()))
+                .push(" AND h.taggable_id = x.id) ORDER BY x.id");
+            query::execute(ex.re(), &add).await?;
+            // ...then the old ones go.
+            let mut drop =
+                Query::new("DELETE FROM taggings WHERE context = 'labels' AND taggable_type = ");
+            drop.bind(Arg::Text(kind.into()))
+                .push(" AND taggable_id IN ")
+                .bind_list(list())
+                .push(" AND tag_id <> ")
+                .bind(Arg::Int(new_tag))
+                .push(" AND tag_id IN (SELECT id FROM tags WHERE LOWER(name) = LOWER(")
+                .bind(Arg::Text(old.into()))
+                .push("))");
+            query::execute(ex.re(), &drop).await?;
+        }
+        touched.push(ids);
+    }
+    exec!(ex.re(), RECOUNT, new_tag, old)?;
+    let contacts = touched.pop().unwrap_or_default();
+    let conversations = touched.pop().unwrap_or_default();
+    Ok((conversations, contacts))
+}
+
+/// The label titles on each of these objects of one kind, in the order they were added.
+pub async fn on_each(
+    ex: Ex<'_>,
+    kind_of: fn(i64) -> Taggable,
+    ids: &[i64],
+) -> StoreResult<Vec<(i64, String)>> {
+    #[derive(FromRow)]
+    struct Pair {
+        taggable_id: i64,
+        name: String,
+    }
+    let kind = kind_of(0).parts().0;
+    let mut q = Query::new(
+        "SELECT g.taggable_id, t.name FROM taggings g JOIN tags t ON t.id = g.tag_id \
+         WHERE g.context = 'labels' AND g.taggable_type = ",
+    );
+    q.bind(Arg::Text(kind.into()))
+        .push(" AND g.taggable_id IN ")
+        .bind_list(ids.iter().map(|i| Arg::Int(*i)))
+        .push(" ORDER BY g.id");
+    let rows: Vec<Pair> = query::fetch_all(ex, &q).await?;
+    Ok(rows.into_iter().map(|p| (p.taggable_id, p.name)).collect())
 }

@@ -12,6 +12,7 @@ pub mod canned_responses;
 pub mod contacts;
 pub mod conversations;
 pub mod custom_attribute_definitions;
+pub mod data_imports;
 pub mod filter;
 pub mod inboxes;
 pub mod installation_configs;

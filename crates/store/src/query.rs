@@ -122,6 +122,40 @@ pub async fn fetch_count(ex: Ex<'_>, q: &Query) -> StoreResult<i64> {
     })
 }
 
+/// Runs a built statement; the number of rows it touched.
+pub async fn execute(ex: Ex<'_>, q: &Query) -> StoreResult<u64> {
+    crate::query_count::tick();
+    let sql = AssertSqlSafe(q.sql.clone());
+    Ok(match ex {
+        Ex::Sqlite(e) => bound!(sqlx::query(sql), &q.args)
+            .execute(e)
+            .await?
+            .rows_affected(),
+        Ex::Pg(e) => bound!(sqlx::query(sql), &q.args)
+            .execute(e)
+            .await?
+            .rows_affected(),
+    })
+}
+
+/// One integer column of every row.
+pub async fn fetch_scalars(ex: Ex<'_>, q: &Query) -> StoreResult<Vec<i64>> {
+    crate::query_count::tick();
+    let sql = AssertSqlSafe(q.sql.clone());
+    Ok(match ex {
+        Ex::Sqlite(e) => {
+            bound!(sqlx::query_scalar::<_, i64>(sql), &q.args)
+                .fetch_all(e)
+                .await?
+        }
+        Ex::Pg(e) => {
+            bound!(sqlx::query_scalar::<_, i64>(sql), &q.args)
+                .fetch_all(e)
+                .await?
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ mod profile;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 
 use crate::AppState;
 use accounts::canned_responses as canned;
@@ -141,6 +141,22 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
                 .patch(contacts::update)
                 .put(contacts::update)
                 .delete(contacts::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/import",
+            post(contacts::import).layer(DefaultBodyLimit::max(contacts::IMPORT_MAX_BYTES)),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/export",
+            post(contacts::export),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/contactable_inboxes",
+            get(contacts::contactable_inboxes),
+        )
+        .route(
+            "/accounts/{account_id}/contacts/{id}/avatar",
+            delete(contacts::destroy_avatar),
         )
         .route(
             "/accounts/{account_id}/contacts/{id}/destroy_custom_attributes",

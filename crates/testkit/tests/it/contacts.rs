@@ -530,3 +530,502 @@ async fn notes_merge_and_contact_inboxes() {
         json!([])
     );
 }
+
+/// A multipart upload as the dashboard sends it (`FormData` with one file).
+async fn upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    field: &str,
+    bytes: &[u8],
+) -> switchboard_testkit::Reply {
+    let boundary = "----switchboard-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"contacts.csv\"\r\n\
+         Content-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = app
+        .request(Method::POST, path)
+        .header("api_access_token", token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    switchboard_testkit::Reply::from(r).await
+}
+
+/// (status, total_records, processed_records, processing_errors) of an account's imports.
+async fn imports(
+    app: &TestApp,
+    account: i64,
+) -> Vec<(i32, Option<i32>, Option<i32>, Option<String>)> {
+    let db = app.db().await;
+    let mut conn = db.conn().await.unwrap();
+    switchboard_store::fetch!(
+        all,
+        conn.ex(),
+        "SELECT status, total_records, processed_records, processing_errors FROM data_imports \
+         WHERE account_id = $1 AND data_type = 'contacts' ORDER BY id",
+        account
+    )
+    .unwrap()
+}
+
+async fn find_contact(app: &TestApp, t: &Tenant, q: &str) -> Value {
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/contacts/search?q={q}", t.account_id),
+            Some(&t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["meta"]["count"], 1, "{q}: {}", r.text);
+    r.body["payload"][0].clone()
+}
+
+#[tokio::test]
+async fn csv_import_creates_updates_and_skips_invalid_rows() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let other = app.account_with_admin(&p, "Other").await;
+    let existing = contact(
+        &app,
+        &t,
+        json!({"name": "Old Name", "email": "jo@acme.com", "custom_attributes": {"tier": "gold"}}),
+    )
+    .await;
+    let elsewhere = contact(
+        &app,
+        &other,
+        json!({"name": "Not Mine", "email": "ann@x.io"}),
+    )
+    .await;
+    let path = format!("/api/v1/accounts/{}/contacts/import", t.account_id);
+
+    let csv = "id,name,email,phone_number,identifier,company,city,plan\n\
+               1,Ann Lee,ann@x.io,4155550100,crm-1,Acme,Berlin,pro\n\
+               2,Jo Doe,JO@acme.com,,,,,\n\
+               3,Bad Mail,not-an-email,,,,,\n\
+               4,Bad Phone,,+0123,,,,\n\
+               5,,,+4155550100,,,,basic\n";
+    let r = upload(&app, &path, &t.admin.token, "import_file", csv.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.text, "", "Chatwoot answers `head :ok`");
+
+    let ann = find_contact(&app, &t, "ann@x.io").await;
+    assert_eq!(ann["name"], "Ann Lee");
+    assert_eq!(ann["phone_number"], "+4155550100", "the missing + is added");
+    assert_eq!(ann["identifier"], "crm-1");
+    assert_eq!(
+        ann["additional_attributes"],
+        json!({"company": "Acme", "city": "Berlin"})
+    );
+    // As Chatwoot's ContactManager: every other column is a custom attribute (the
+    // last row matched Ann by phone and merged its plan).
+    assert_eq!(
+        ann["custom_attributes"],
+        json!({"id": "5", "company": "Acme", "city": "Berlin", "plan": "basic"})
+    );
+    let jo = find_contact(&app, &t, "jo@acme.com").await;
+    assert_eq!(jo["id"], existing["id"], "matched by email, not duplicated");
+    assert_eq!(jo["name"], "Jo Doe");
+    assert_eq!(jo["custom_attributes"], json!({"tier": "gold", "id": "2"}));
+    let list = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/contacts", t.account_id),
+            Some(&t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(list.body["meta"]["count"], 2, "{}", list.text);
+
+    // The other account's contact with the same email is untouched.
+    let mine = app
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/accounts/{}/contacts/{}",
+                other.account_id, elsewhere["id"]
+            ),
+            Some(&other.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(mine.body["payload"]["name"], "Not Mine");
+
+    let rows = imports(&app, t.account_id).await;
+    assert_eq!(rows.len(), 1);
+    let (status, total, processed, errors) = &rows[0];
+    assert_eq!(*status, 2, "completed");
+    assert_eq!((*total, *processed), (Some(5), Some(3)));
+    let errors = errors.as_deref().unwrap();
+    assert!(errors.contains("line 4: Email Invalid email"), "{errors}");
+    assert!(
+        errors.contains("line 5: Phone number should be in e164 format"),
+        "{errors}"
+    );
+}
+
+#[tokio::test]
+async fn csv_import_is_for_administrators_and_needs_a_file() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let path = format!("/api/v1/accounts/{}/contacts/import", t.account_id);
+    let csv = b"name,email\nAnn,ann@x.io\n";
+
+    let r = upload(&app, &path, &agent.token, "import_file", csv).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    assert!(r.body["error"].is_string(), "{}", r.text);
+
+    for r in [
+        upload(&app, &path, &t.admin.token, "import_file", b"").await,
+        upload(&app, &path, &t.admin.token, "other_field", csv).await,
+        app.call(Method::POST, &path, Some(&t.admin.token), Some(json!({})))
+            .await,
+    ] {
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body, json!({"error": "File is blank"}));
+    }
+    assert!(imports(&app, t.account_id).await.is_empty());
+
+    // A spreadsheet instead of a CSV: recorded as failed, nothing imported.
+    let r = upload(
+        &app,
+        &path,
+        &t.admin.token,
+        "import_file",
+        b"PK\x03\x04\x00\x00name,email\nAnn,ann@x.io\n",
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid CSV file")
+    );
+    let rows = imports(&app, t.account_id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, 3, "failed");
+    let list = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/contacts", t.account_id),
+            Some(&t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(list.body["meta"]["count"], 0);
+
+    // Another account's administrator cannot import here.
+    let other = app.account_with_admin(&p, "Other").await;
+    let r = upload(&app, &path, &other.admin.token, "import_file", csv).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+}
+
+#[tokio::test]
+async fn csv_export_returns_the_file() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme Inc").await;
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let path = format!("/api/v1/accounts/{}/contacts/export", t.account_id);
+    let ann = contact(
+        &app,
+        &t,
+        json!({"name": "Ann, \"the\" Lee", "email": "ann@x.io", "phone_number": "+4155550100"}),
+    )
+    .await;
+    let bo = contact(
+        &app,
+        &t,
+        json!({"name": "Bo", "email": "bo@x.io", "custom_attributes": {"plan": "pro"}}),
+    )
+    .await;
+    contact(&app, &t, json!({"name": "Nobody"})).await;
+    app.call(
+        Method::POST,
+        &format!(
+            "/api/v1/accounts/{}/contacts/{}/labels",
+            t.account_id, bo["id"]
+        ),
+        Some(&t.admin.token),
+        Some(json!({"labels": ["vip"]})),
+    )
+    .await;
+
+    let r = app
+        .call(Method::POST, &path, Some(&t.admin.token), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        r.header("content-disposition"),
+        Some(
+            format!(
+                "attachment; filename=\"Acme_Inc_{}_contacts.csv\"",
+                t.account_id
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        r.text,
+        format!(
+            "id,name,email,phone_number\n{},\"Ann, \"\"the\"\" Lee\",ann@x.io,+4155550100\n{},Bo,bo@x.io,\n",
+            ann["id"], bo["id"]
+        ),
+        "resolved contacts only, default columns"
+    );
+
+    let r = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&t.admin.token),
+            Some(json!({"column_names": ["email", "encrypted_password", "custom_attributes", "blocked"], "label": "vip"})),
+        )
+        .await;
+    assert_eq!(
+        r.text,
+        "email,custom_attributes,blocked\nbo@x.io,\"{\"\"plan\"\":\"\"pro\"\"}\",false\n"
+    );
+
+    let r = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&t.admin.token),
+            Some(json!({"column_names": ["name"], "payload": [
+                {"attribute_key": "email", "filter_operator": "contains", "values": ["ann"], "query_operator": null}
+            ]})),
+        )
+        .await;
+    assert_eq!(r.text, "name\n\"Ann, \"\"the\"\" Lee\"\n");
+
+    let r = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&t.admin.token),
+            Some(json!({"payload": [{"attribute_key": "password", "filter_operator": "equal_to", "values": ["x"]}]})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid attribute key")
+    );
+
+    let r = app
+        .call(Method::POST, &path, Some(&agent.token), None)
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let other = app.account_with_admin(&p, "Other").await;
+    let r = app
+        .call(Method::POST, &path, Some(&other.admin.token), None)
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+}
+
+#[tokio::test]
+async fn contactable_inboxes_follow_chatwoots_rules_and_access() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let admin = Some(t.admin.token.as_str());
+    let acc = format!("/api/v1/accounts/{}", t.account_id);
+    let inbox = |body: Value| {
+        let app = &app;
+        let acc = acc.clone();
+        async move {
+            let r = app
+                .call(Method::POST, &format!("{acc}/inboxes"), admin, Some(body))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.body["id"].as_i64().unwrap()
+        }
+    };
+    let api = inbox(json!({"name": "API", "channel": {"type": "api"}})).await;
+    let web = inbox(json!({"name": "Web", "channel": {"type": "web_widget", "website_url": "https://a.example"}})).await;
+    let hidden = inbox(json!({"name": "API 2", "channel": {"type": "api"}})).await;
+    app.call(
+        Method::POST,
+        &format!("{acc}/inbox_members"),
+        admin,
+        Some(json!({"inbox_id": api, "user_ids": [agent.id]})),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        &format!("{acc}/inbox_members"),
+        admin,
+        Some(json!({"inbox_id": web, "user_ids": [agent.id]})),
+    )
+    .await;
+    let c = contact(&app, &t, json!({"name": "Jo", "email": "jo@x.io"})).await;
+    let id = c["id"].as_i64().unwrap();
+    let path = format!("{acc}/contacts/{id}/contactable_inboxes");
+    let get = |token: String| {
+        let app = &app;
+        let path = path.clone();
+        async move { app.call(Method::GET, &path, Some(&token), None).await }
+    };
+
+    // No identities yet: API inboxes offer a fresh (unsaved) UUID, the website none.
+    let r = get(t.admin.token.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let payload = r.body["payload"].as_array().unwrap();
+    let ids: Vec<i64> = payload
+        .iter()
+        .map(|e| e["inbox"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![api, hidden]);
+    assert_eq!(payload[0]["source_id"].as_str().unwrap().len(), 36);
+    assert_eq!(
+        payload[0]["inbox"],
+        json!({"id": api, "avatar_url": "", "channel_id": payload[0]["inbox"]["channel_id"], "name": "API",
+               "channel_type": "Channel::Api", "provider": null})
+    );
+    let again = get(t.admin.token.clone()).await;
+    assert_ne!(
+        again.body["payload"][0]["source_id"], payload[0]["source_id"],
+        "not saved"
+    );
+
+    // Existing identities are offered; a website identity until it has a conversation.
+    for (inbox, source) in [(api, "api-src"), (web, "web-src")] {
+        let r = app
+            .call(
+                Method::POST,
+                &format!("{acc}/contacts/{id}/contact_inboxes"),
+                admin,
+                Some(json!({"inbox_id": inbox, "source_id": source})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let r = get(agent.token.clone()).await;
+    assert_eq!(
+        r.body["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (
+                e["inbox"]["id"].as_i64().unwrap(),
+                e["source_id"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        vec![(api, "api-src"), (web, "web-src")],
+        "the agent sees only the inboxes they belong to"
+    );
+    let conv = app
+        .call(
+            Method::POST,
+            &format!("{acc}/conversations"),
+            admin,
+            Some(json!({"contact_id": id, "inbox_id": web, "source_id": "web-src"})),
+        )
+        .await;
+    assert_eq!(conv.status, 200, "{}", conv.text);
+    let r = get(agent.token.clone()).await;
+    assert_eq!(r.body["payload"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["payload"][0]["inbox"]["id"], api);
+
+    // Another account's contact, or none, is a 404.
+    let other = app.account_with_admin(&p, "Other").await;
+    let theirs = contact(&app, &other, json!({"email": "x@y.io"})).await;
+    for cid in [theirs["id"].as_i64().unwrap(), 999_999] {
+        let r = app
+            .call(
+                Method::GET,
+                &format!("{acc}/contacts/{cid}/contactable_inboxes"),
+                admin,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        assert!(r.body["error"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn avatar_delete_and_blocking() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let c = contact(&app, &t, json!({"name": "Jo", "email": "jo@x.io"})).await;
+    let base = format!("/api/v1/accounts/{}/contacts/{}", t.account_id, c["id"]);
+
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!("{base}/avatar"),
+            Some(&agent.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["payload"]["id"], c["id"]);
+    assert_eq!(r.body["payload"]["thumbnail"], "");
+    assert!(
+        r.body["payload"].get("contact_inboxes").is_none(),
+        "Chatwoot's avatar answer has no identities"
+    );
+
+    for (blocked, expect) in [(json!(true), true), (json!("false"), false)] {
+        let r = app
+            .call(
+                Method::PATCH,
+                &base,
+                Some(&agent.token),
+                Some(json!({"blocked": blocked})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["payload"]["blocked"], expect);
+        let s = app.call(Method::GET, &base, Some(&agent.token), None).await;
+        assert_eq!(s.body["payload"]["blocked"], expect);
+    }
+    let r = app
+        .call(
+            Method::PATCH,
+            &base,
+            Some(&agent.token),
+            Some(json!({"blocked": "perhaps"})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["attributes"], json!(["blocked"]));
+
+    let other = app.account_with_admin(&p, "Other").await;
+    let r = app
+        .call(
+            Method::DELETE,
+            &format!(
+                "/api/v1/accounts/{}/contacts/{}/avatar",
+                other.account_id, c["id"]
+            ),
+            Some(&other.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}

@@ -353,3 +353,152 @@ async fn trailing_slashes_route_like_rails() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(app.call(Method::GET, "/api/", None, None).await.status, 200);
 }
+
+/// Like Chatwoot's label update job: a renamed label follows onto the account's
+/// conversations (and their `cached_label_list`) and contacts, at the end of the list.
+#[tokio::test]
+async fn renaming_a_label_renames_it_where_it_is_used() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let admin = Some(t.admin.token.as_str());
+    let acc = format!("/api/v1/accounts/{}", t.account_id);
+    let post = |path: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app.call(Method::POST, &path, admin, Some(body)).await;
+            assert_eq!(r.status, 200, "{path}: {}", r.text);
+            r.body
+        }
+    };
+    let vip = post(format!("{acc}/labels"), json!({"title": "vip"})).await;
+    post(format!("{acc}/labels"), json!({"title": "taken"})).await;
+    let inbox = post(
+        format!("{acc}/inboxes"),
+        json!({"name": "API", "channel": {"type": "api"}}),
+    )
+    .await;
+    let jo = post(format!("{acc}/contacts"), json!({"email": "jo@x.io"})).await["payload"]["contact"]["id"].clone();
+    let al = post(format!("{acc}/contacts"), json!({"email": "al@x.io"})).await["payload"]["contact"]["id"].clone();
+    let conv = post(
+        format!("{acc}/conversations"),
+        json!({"contact_id": jo, "inbox_id": inbox["id"]}),
+    )
+    .await["id"]
+        .clone();
+    post(
+        format!("{acc}/conversations/{conv}/labels"),
+        json!({"labels": ["vip", "billing"]}),
+    )
+    .await;
+    post(
+        format!("{acc}/contacts/{jo}/labels"),
+        json!({"labels": ["vip", "x"]}),
+    )
+    .await;
+    post(
+        format!("{acc}/contacts/{al}/labels"),
+        json!({"labels": ["gold", "vip"]}),
+    )
+    .await;
+    // Tags are shared by accounts: another account's "vip" stays.
+    let other = app.account_with_admin(&p, "Other").await;
+    let theirs = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/contacts", other.account_id),
+            Some(&other.admin.token),
+            Some(json!({"email": "them@x.io"})),
+        )
+        .await
+        .body["payload"]["contact"]["id"]
+        .clone();
+    let their_labels = format!(
+        "/api/v1/accounts/{}/contacts/{theirs}/labels",
+        other.account_id
+    );
+    app.call(
+        Method::POST,
+        &their_labels,
+        Some(&other.admin.token),
+        Some(json!({"labels": ["vip"]})),
+    )
+    .await;
+
+    let label = format!("{acc}/labels/{}", vip["id"]);
+    let r = app
+        .call(
+            Method::PATCH,
+            &label,
+            Some(&agent.token),
+            Some(json!({"title": "gold"})),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let r = app
+        .call(Method::PATCH, &label, admin, Some(json!({"title": "Gold"})))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["title"], "gold");
+
+    let get = |path: String, token: Option<String>| {
+        let app = &app;
+        async move {
+            app.call(Method::GET, &path, token.as_deref().or(admin), None)
+                .await
+                .body
+        }
+    };
+    let shown = get(format!("{acc}/conversations/{conv}"), None).await;
+    assert_eq!(shown["labels"], json!(["billing", "gold"]), "{shown}");
+    assert_eq!(
+        get(format!("{acc}/conversations/{conv}/labels"), None).await["payload"],
+        json!(["billing", "gold"])
+    );
+    assert_eq!(
+        get(format!("{acc}/contacts/{jo}/labels"), None).await["payload"],
+        json!(["x", "gold"])
+    );
+    assert_eq!(
+        get(format!("{acc}/contacts/{al}/labels"), None).await["payload"],
+        json!(["gold"]),
+        "no second gold"
+    );
+    assert_eq!(
+        get(their_labels.clone(), Some(other.admin.token.clone())).await["payload"],
+        json!(["vip"])
+    );
+    let listed = get(format!("{acc}/conversations?labels[]=gold"), None).await;
+    assert_eq!(listed["data"]["meta"]["all_count"], 1, "{listed}");
+
+    // A rename that fails changes nothing.
+    let r = app
+        .call(
+            Method::PATCH,
+            &label,
+            admin,
+            Some(json!({"title": "taken"})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert_eq!(r.body["message"], "Title has already been taken");
+    assert_eq!(
+        get(format!("{acc}/contacts/{jo}/labels"), None).await["payload"],
+        json!(["x", "gold"])
+    );
+    // Other changes leave the labels where they are.
+    let r = app
+        .call(
+            Method::PATCH,
+            &label,
+            admin,
+            Some(json!({"color": "#000000"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        get(format!("{acc}/conversations/{conv}"), None).await["labels"],
+        json!(["billing", "gold"])
+    );
+}

@@ -22,4 +22,5 @@ mod platform;
 mod process;
 mod profile;
 mod schema;
+mod snapshots;
 mod teams;

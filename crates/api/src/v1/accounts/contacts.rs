@@ -8,7 +8,7 @@ use switchboard_core::contacts::{self, ContactInput, PER_PAGE};
 use switchboard_domain::{AccountId, Error};
 use switchboard_store::contacts::{ListQuery, SortKey};
 
-use crate::extract::{Body, CurrentUser, Id, Params, Payload, present};
+use crate::extract::{Body, CurrentUser, FilterCondition, Id, Params, Payload, WithFiles, present};
 use crate::views::contact::{ContactInboxView, ContactView};
 use crate::{ApiError, ApiResult, AppState};
 
@@ -380,4 +380,103 @@ pub async fn conversations(
         .map(crate::views::conversation::ConversationView::new)
         .collect();
     Ok(Json(json!({ "payload": payload })))
+}
+
+/// The largest contact CSV we accept.
+pub const IMPORT_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// `POST /contacts/import` (multipart, field `import_file`): 200 with an empty body, as
+/// Chatwoot answers once it has recorded the import. We process the file before
+/// answering (see `switchboard_core::data_imports`).
+pub async fn import(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    WithFiles(_, files): WithFiles<NoFields>,
+) -> ApiResult<()> {
+    let file = files
+        .into_iter()
+        .find(|(name, _)| name == "import_file")
+        .map(|(_, f)| f.bytes);
+    switchboard_core::data_imports::import_contacts(&state.ctx, &user, account, file.as_deref())
+        .await?;
+    Ok(())
+}
+
+/// A body whose text fields are all ignored.
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+impl Payload for NoFields {}
+
+#[derive(Deserialize, Default)]
+pub struct ExportParams {
+    #[serde(default)]
+    column_names: Option<Vec<String>>,
+    #[serde(default)]
+    payload: Option<Vec<FilterCondition>>,
+    label: Option<String>,
+}
+
+impl Payload for ExportParams {}
+
+/// `POST /contacts/export`: Chatwoot mails a link to the file later; we answer with the
+/// file itself (see docs/api-compatibility.md).
+pub async fn export(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(account): Id<AccountId>,
+    Body(p): Body<ExportParams>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let q = switchboard_core::contact_exports::ExportQuery {
+        column_names: p.column_names.unwrap_or_default(),
+        payload: p
+            .payload
+            .unwrap_or_default()
+            .iter()
+            .map(FilterCondition::raw)
+            .collect(),
+        label: p.label,
+    };
+    let file =
+        switchboard_core::contact_exports::export_contacts(&state.ctx, &user, account, q).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.filename),
+            ),
+        ],
+        file.csv,
+    )
+        .into_response())
+}
+
+/// `GET /contacts/:id/contactable_inboxes`: `{"payload": [{"source_id", "inbox"}]}`.
+pub async fn contactable_inboxes(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Value>> {
+    let list = contacts::contactable_inboxes(&state.ctx, &user, account, id).await?;
+    let payload: Vec<Value> = list
+        .iter()
+        .map(|(source_id, inbox)| {
+            json!({ "source_id": source_id, "inbox": crate::views::contact::InboxSlim::new(inbox) })
+        })
+        .collect();
+    Ok(Json(json!({ "payload": payload })))
+}
+
+/// `DELETE /contacts/:id/avatar`: the contact, without its identities.
+pub async fn destroy_avatar(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Value>> {
+    let c = contacts::destroy_avatar(&state.ctx, &user, account, id).await?;
+    Ok(Json(json!({ "payload": ContactView::plain(&c) })))
 }
