@@ -32,4 +32,6 @@ pub struct Ctx {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub files: crate::files::Files,
+    /// Live events for `/cable` (in-process, or Redis between processes).
+    pub events: crate::events::Bus,
 }

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod custom_attributes;
 pub mod data_imports;
+pub mod events;
 pub mod files;
 pub mod filters;
 pub mod inboxes;

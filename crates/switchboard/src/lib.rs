@@ -70,6 +70,8 @@ pub fn context(config: &Config, db: Db) -> anyhow::Result<Ctx> {
     Ok(Ctx {
         db,
         files,
+        // The realtime issue puts the in-process or Redis bus here.
+        events: Arc::new(switchboard_core::events::Silent),
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             frontend_url: config.frontend_url.clone(),
