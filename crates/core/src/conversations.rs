@@ -59,6 +59,8 @@ pub struct ConversationDetails {
     pub last_message: Option<MessageDetails>,
     pub last_non_activity_message: Option<MessageDetails>,
     pub unread_count: i64,
+    /// Whether an agent may reply now (the channel's messaging window).
+    pub can_reply: bool,
 }
 
 impl ConversationDetails {
@@ -133,6 +135,18 @@ pub async fn details(
         .into_iter()
         .map(|m| (m.conversation_id, m))
         .collect();
+    let windows = reply_windows(ex.re(), account, &inboxes).await?;
+    let windowed: Vec<i64> = list
+        .iter()
+        .filter(|c| windows.contains_key(&c.inbox_id))
+        .map(|c| c.id)
+        .collect();
+    let last_incoming: HashMap<i64, Timestamp> = messages::last_incoming_many(ex.re(), &windowed)
+        .await?
+        .into_iter()
+        .map(|l| (l.conversation_id, l.at))
+        .collect();
+    let now = Timestamp::now();
     let last_ids: Vec<i64> = last
         .values()
         .chain(last_human.values())
@@ -170,7 +184,15 @@ pub async fn details(
                     account_user: members.get(&id)?.clone(),
                 })
             });
+            // Chatwoot's MessageWindowService: an API inbox with `agent_reply_time_window`
+            // (hours) allows replies only that long after the contact last wrote.
+            let can_reply = windows.get(&c.inbox_id).is_none_or(|hours| {
+                last_incoming
+                    .get(&c.id)
+                    .is_some_and(|at| now < at.plus_seconds(hours * 3600))
+            });
             ConversationDetails {
+                can_reply,
                 contact: c.contact_id.and_then(|id| contacts.get(&id).cloned()),
                 contact_inbox,
                 inbox: inboxes.get(&c.inbox_id).cloned(),
@@ -185,6 +207,44 @@ pub async fn details(
         .collect())
 }
 
+/// The reply window in hours of each inbox that has one (API inboxes with
+/// `additional_attributes.agent_reply_time_window`).
+async fn reply_windows(
+    ex: Ex<'_>,
+    account: AccountId,
+    inboxes: &HashMap<i64, Inbox>,
+) -> Result<HashMap<i64, i64>> {
+    if !inboxes
+        .values()
+        .any(|i| i.channel_type.as_deref() == Some(inboxes::API))
+    {
+        return Ok(HashMap::new());
+    }
+    let hours: HashMap<i64, i64> = inboxes::api_channels(ex, account)
+        .await?
+        .into_iter()
+        .filter_map(|ch| {
+            let v = ch
+                .additional_attributes
+                .as_ref()?
+                .0
+                .get("agent_reply_time_window")?
+                .clone();
+            let h = match v {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }?;
+            (h > 0).then_some((ch.id, h))
+        })
+        .collect();
+    Ok(inboxes
+        .values()
+        .filter(|i| i.channel_type.as_deref() == Some(inboxes::API))
+        .filter_map(|i| hours.get(&i.channel_id).map(|h| (i.id, *h)))
+        .collect())
+}
+
 pub(crate) async fn one(ctx: &Ctx, ex: Ex<'_>, c: Conversation) -> Result<ConversationDetails> {
     let account = c.account_id;
     details(ctx, ex, account, vec![c])
@@ -193,7 +253,7 @@ pub(crate) async fn one(ctx: &Ctx, ex: Ex<'_>, c: Conversation) -> Result<Conver
         .ok_or(Error::NotFound)
 }
 
-fn is_admin(au: &AccountUser) -> bool {
+pub(crate) fn is_admin(au: &AccountUser) -> bool {
     au.role == Some(Role::Administrator.value())
 }
 
@@ -1022,6 +1082,66 @@ pub async fn update_last_seen(
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     Ok(d)
+}
+
+/// `POST …/unread`: marks the conversation unread again, up to its latest incoming
+/// message (Chatwoot sets the seen times a second before it).
+pub async fn mark_unread(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+) -> Result<ConversationDetails> {
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let seen = messages::last_incoming_at(tx.ex(), c.id)
+        .await?
+        .map(|t| t.plus_seconds(-1));
+    c.agent_last_seen_at = seen;
+    c.assignee_last_seen_at = seen;
+    let c = conversations::save(tx.ex(), &c, c.updated_at).await?;
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// `POST …/mute` and `…/unmute`: Chatwoot mutes by resolving the conversation and
+/// blocking its contact (so `muted` is the contact's `blocked`), with activity messages.
+pub async fn set_muted(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    muted: bool,
+) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let Some(contact) = c.contact_id else {
+        return Ok(());
+    };
+    let now = Timestamp::now();
+    let who = &caller.name;
+    if muted && c.status != ConversationStatus::Resolved.value() {
+        c.status = ConversationStatus::Resolved.value();
+        c.snoozed_until = None;
+        c = conversations::save(tx.ex(), &c, now).await?;
+        activity(
+            &mut tx,
+            &c,
+            format!("Conversation was marked resolved by {who}"),
+            now,
+        )
+        .await?;
+    }
+    contacts::set_blocked(tx.ex(), contact, muted, now).await?;
+    let text = if muted {
+        format!("{who} has muted the conversation")
+    } else {
+        format!("{who} has unmuted the conversation")
+    };
+    activity(&mut tx, &c, text, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Administrators only, in any inbox of the account.

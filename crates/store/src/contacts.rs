@@ -640,3 +640,20 @@ pub async fn touch_updated(ex: Ex<'_>, ids: &[i64], now: Timestamp) -> StoreResu
     query::execute(ex, &q).await?;
     Ok(())
 }
+
+/// Blocks or unblocks a contact (a muted conversation blocks its contact, as in Chatwoot).
+pub async fn set_blocked(
+    mut ex: Ex<'_>,
+    id: i64,
+    blocked: bool,
+    now: Timestamp,
+) -> StoreResult<()> {
+    exec!(
+        ex.re(),
+        "UPDATE contacts SET blocked = $2, updated_at = $3 WHERE id = $1",
+        id,
+        blocked,
+        now
+    )?;
+    Ok(())
+}

@@ -268,3 +268,36 @@ pub async fn set_status(
         now
     )?)
 }
+
+/// When the conversation's latest incoming message arrived.
+pub async fn last_incoming_at(mut ex: Ex<'_>, conversation: i64) -> StoreResult<Option<Timestamp>> {
+    Ok(crate::scalar!(
+        optional,
+        ex.re(),
+        "SELECT created_at FROM messages WHERE conversation_id = $1 AND message_type = 0 \
+         ORDER BY id DESC LIMIT 1",
+        conversation
+    )?)
+}
+
+#[derive(Debug, FromRow)]
+pub struct LastIncoming {
+    pub conversation_id: i64,
+    pub at: Timestamp,
+}
+
+/// For each of these conversations that has one, when its latest incoming message came.
+pub async fn last_incoming_many(
+    ex: Ex<'_>,
+    conversations: &[i64],
+) -> StoreResult<Vec<LastIncoming>> {
+    if conversations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(
+        "SELECT conversation_id, MAX(created_at) AS at FROM messages WHERE message_type = 0 AND conversation_id IN ",
+    );
+    q.bind_list(conversations.iter().map(|c| Arg::Int(*c)))
+        .push(" GROUP BY conversation_id");
+    query::fetch_all(ex, &q).await
+}

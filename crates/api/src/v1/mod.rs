@@ -245,6 +245,33 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             get(conversations::attachments),
         )
         .route(
+            "/accounts/{account_id}/conversations/{id}/unread",
+            post(conversations::unread),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/mute",
+            post(conversations::mute),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/unmute",
+            post(conversations::unmute),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/participants",
+            get(conversations::participants)
+                .post(conversations::add_participants)
+                .patch(conversations::replace_participants)
+                .put(conversations::replace_participants)
+                .delete(conversations::remove_participants),
+        )
+        .route(
+            "/accounts/{account_id}/conversations/{id}/draft_messages",
+            get(conversations::draft)
+                .patch(conversations::save_draft)
+                .put(conversations::save_draft)
+                .delete(conversations::delete_draft),
+        )
+        .route(
             "/accounts/{account_id}/upload",
             post(accounts::upload::create).layer(DefaultBodyLimit::max(upload_limit)),
         )

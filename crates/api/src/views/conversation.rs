@@ -237,7 +237,7 @@ impl ConversationView {
             additional_attributes: object(&c.additional_attributes),
             agent_last_seen_at: seconds(c.agent_last_seen_at),
             assignee_last_seen_at: seconds(c.assignee_last_seen_at),
-            can_reply: true,
+            can_reply: d.can_reply,
             contact_last_seen_at: seconds(c.contact_last_seen_at),
             custom_attributes: object(&c.custom_attributes),
             inbox_id: c.inbox_id,

@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod client_api;
 mod contacts;
+mod conversation_actions;
 mod conversations;
 mod filters;
 mod health;

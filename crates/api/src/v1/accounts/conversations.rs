@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use switchboard_core::conversations::{self, Assigned, ListQuery, MessageInput, NewConversation};
 use switchboard_core::messages::Attachable;
+use switchboard_core::participants::Change;
 use switchboard_domain::{AccountId, ConversationStatus, Error};
 use switchboard_store::conversations::{Counts, Sort};
 
@@ -363,6 +364,151 @@ pub async fn update_last_seen(
     Ok(Json(ConversationView::new(
         &conversations::update_last_seen(&state.ctx, &user, account, id).await?,
     )))
+}
+
+/// `POST …/unread`: the conversation JSON, as `update_last_seen` answers.
+pub async fn unread(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<ConversationView>> {
+    Ok(Json(ConversationView::new(
+        &conversations::mark_unread(&state.ctx, &user, account, id).await?,
+    )))
+}
+
+/// `POST …/mute`: 200 with no body.
+pub async fn mute(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<()> {
+    conversations::set_muted(&state.ctx, &user, account, id, true).await?;
+    Ok(())
+}
+
+pub async fn unmute(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<()> {
+    conversations::set_muted(&state.ctx, &user, account, id, false).await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct ParticipantsParams {
+    user_ids: Vec<i64>,
+}
+
+impl Payload for ParticipantsParams {}
+
+/// `GET …/participants`: the agents following the conversation, as a bare array.
+pub async fn participants(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Vec<AgentView>>> {
+    let list = switchboard_core::participants::list(&state.ctx, &user, account, id).await?;
+    Ok(Json(list.iter().map(AgentView::new).collect()))
+}
+
+async fn change_participants(
+    state: &AppState,
+    user: &switchboard_store::users::User,
+    (account, id): (AccountId, i64),
+    p: ParticipantsParams,
+    how: Change,
+) -> ApiResult<Json<Vec<AgentView>>> {
+    let list =
+        switchboard_core::participants::change(&state.ctx, user, account, id, &p.user_ids, how)
+            .await?;
+    Ok(Json(list.iter().map(AgentView::new).collect()))
+}
+
+pub async fn add_participants(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(ids): Id<(AccountId, i64)>,
+    Body(p): Body<ParticipantsParams>,
+) -> ApiResult<Json<Vec<AgentView>>> {
+    change_participants(&state, &user, ids, p, Change::Add).await
+}
+
+pub async fn replace_participants(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(ids): Id<(AccountId, i64)>,
+    Body(p): Body<ParticipantsParams>,
+) -> ApiResult<Json<Vec<AgentView>>> {
+    change_participants(&state, &user, ids, p, Change::Replace).await
+}
+
+/// `DELETE …/participants`: 200 with no body.
+pub async fn remove_participants(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id(ids): Id<(AccountId, i64)>,
+    Body(p): Body<ParticipantsParams>,
+) -> ApiResult<()> {
+    let (account, id) = ids;
+    switchboard_core::participants::change(
+        &state.ctx,
+        &user,
+        account,
+        id,
+        &p.user_ids,
+        Change::Remove,
+    )
+    .await?;
+    Ok(())
+}
+
+/// `GET …/draft_messages`: `{"has_draft": false}` or `{"has_draft": true, "message": …}`.
+pub async fn draft(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        match switchboard_core::drafts::show(&state.ctx, &user, account, id).await? {
+            Some(m) => json!({ "has_draft": true, "message": m }),
+            None => json!({ "has_draft": false }),
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DraftParams {
+    draft_message: Option<DraftMessage>,
+}
+
+#[derive(Deserialize)]
+pub struct DraftMessage {
+    message: Option<String>,
+}
+
+impl Payload for DraftParams {}
+
+/// `PATCH …/draft_messages {draft_message: {message}}`: 200 with no body.
+pub async fn save_draft(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<DraftParams>,
+) -> ApiResult<()> {
+    let message = p.draft_message.and_then(|d| d.message).unwrap_or_default();
+    switchboard_core::drafts::save(&state.ctx, &user, account, id, Some(&message)).await?;
+    Ok(())
+}
+
+pub async fn delete_draft(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+) -> ApiResult<()> {
+    switchboard_core::drafts::save(&state.ctx, &user, account, id, None).await?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
