@@ -9,10 +9,11 @@ use switchboard_domain::{
     AccountId, ContentType, Error, FileType, MessageStatus, Result, Timestamp, UserId,
 };
 use switchboard_store::attachments::{self, Attachment, NewAttachment, NewBlob};
+use switchboard_store::conversations::Conversation;
 use switchboard_store::inboxes::{self, Inbox};
 use switchboard_store::messages::{self, Message};
 use switchboard_store::users::{self, User};
-use switchboard_store::{Json, Tx};
+use switchboard_store::{Json, Tx, contacts};
 
 use crate::Ctx;
 use crate::conversations::{
@@ -140,6 +141,60 @@ pub(crate) fn message_details(
     }
 }
 
+/// One message of `c` as the API shows it, with the few rows that needs: the contact
+/// (when it sent the message), the contact inbox's source id, the unread count and the
+/// files (looked up only `with_files`). The full conversation is not loaded (a message create is the hottest write).
+async fn single(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    c: Conversation,
+    m: Message,
+    caller: Option<&User>,
+    with_files: bool,
+) -> Result<MessageDetails> {
+    let sender = match (m.sender_type.as_deref(), m.sender_id) {
+        (Some("User"), Some(id)) if caller.is_some_and(|u| u.id.0 == id) => {
+            caller.cloned().map(Sender::User)
+        }
+        (Some("User"), Some(id)) => users::find(tx.ex(), UserId(id))
+            .await
+            .ok()
+            .map(Sender::User),
+        (Some("Contact"), Some(id)) => contacts::find(tx.ex(), c.account_id, id)
+            .await
+            .ok()
+            .map(Sender::Contact),
+        _ => None,
+    };
+    let source_id = match c.contact_inbox_id {
+        Some(ci) => contacts::contact_inboxes_by_ids(tx.ex(), &[ci])
+            .await?
+            .pop()
+            .map(|ci| ci.source_id),
+        None => None,
+    };
+    let unread_count = messages::unread_counts(tx.ex(), &[c.id])
+        .await?
+        .first()
+        .map_or(0, |u| u.unread.min(10));
+    let attachments = if with_files {
+        files_of(ctx, attachments::for_messages(tx.ex(), &[m.id]).await?)
+            .remove(&m.id)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(MessageDetails {
+        sender,
+        display_id: c.display_id,
+        source_id,
+        unread_count,
+        attachments,
+        conversation: c,
+        message: m,
+    })
+}
+
 /// Stores uploaded files ahead of the transaction that records them; when anything
 /// fails, the objects stored so far are removed again.
 pub(crate) async fn store_uploads(ctx: &Ctx, uploads: &[Upload]) -> Result<Vec<NewBlob>> {
@@ -186,27 +241,21 @@ pub async fn create(
     m.attachments
         .extend(stored.into_iter().map(Attachable::Stored));
     let keys = pending(&m);
+    let with_files = !m.attachments.is_empty();
     let created = async {
         let mut tx = ctx.db.begin().await?;
         let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
         let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
         let (msg, c) = post(ctx, &mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
-        let d = one(ctx, tx.ex(), c).await?;
+        let details = single(ctx, &mut tx, c, msg, Some(caller), with_files).await?;
         tx.commit().await?;
-        Ok::<_, Error>((d, msg))
+        Ok::<_, Error>(details)
     }
     .await;
-    let (d, msg) = match created {
-        Ok(done) => done,
-        Err(e) => {
-            ctx.files.forget(&keys).await;
-            return Err(e);
-        }
-    };
-    complete(ctx, account, &d, vec![msg])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)
+    if created.is_err() && with_files {
+        ctx.files.forget(&keys).await;
+    }
+    created
 }
 
 pub(crate) fn check_count(n: usize) -> Result<()> {
