@@ -7,7 +7,8 @@
 #   bench/inbox.sh                  PostgreSQL (database sb_bench, dropped at the end)
 #   SQLITE=1 bench/inbox.sh         SQLite as well
 # Settings: PG_URL (a server to create sb_bench on; default postgres://postgres@127.0.0.1:5432),
-# REDIS_URL (default redis://127.0.0.1:6379), CLIENTS (8), SECONDS_PER_SCENARIO (20).
+# REDIS_URL (default redis://127.0.0.1:6379), CLIENTS (8), SECONDS_PER_SCENARIO (20),
+# SCENARIOS (default list,filter,contacts,search,create).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin switchboard --bin seed --bin load
@@ -41,7 +42,7 @@ measure() {
   for c in 1 "$clients"; do
     echo "### $c client(s), ${secs} s per scenario"
     "$bin/load" --url "http://127.0.0.1:$port" --token "$TOKEN" --account "$ACCOUNT_ID" \
-      --concurrency "$c" --seconds "$secs"
+      --concurrency "$c" --seconds "$secs" --scenarios "${SCENARIOS:-list,filter,contacts,search,create}"
   done
   stop
 }

@@ -517,3 +517,91 @@ async fn a_conversation_takes_a_limited_number_of_messages_a_minute() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
+
+/// With `ACTIVE_STORAGE_SERVICE=s3_compatible`, files go to the bucket and their URLs
+/// redirect to presigned bucket URLs. Runs against a real S3 server (moto) when
+/// `TEST_S3_SERVER` names its executable (`.ci/run` installs it).
+#[tokio::test]
+async fn files_go_to_an_s3_compatible_bucket() {
+    let Ok(server) = std::env::var("TEST_S3_SERVER") else {
+        eprintln!("TEST_S3_SERVER is not set: skipping the S3 test");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut s3 = std::process::Command::new(server)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _s3 = Kill(s3);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = switchboard_testkit::client();
+    let mut made = false;
+    for _ in 0..200 {
+        if let Ok(r) = client.put(format!("{endpoint}/switchboard")).send().await
+            && r.status().is_success()
+        {
+            made = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(made, "the S3 server did not start");
+
+    let app = TestApp::spawn_with(&[
+        ("ACTIVE_STORAGE_SERVICE", "s3_compatible"),
+        ("STORAGE_ENDPOINT", &endpoint),
+        ("STORAGE_BUCKET_NAME", "switchboard"),
+        ("STORAGE_ACCESS_KEY_ID", "test"),
+        ("STORAGE_SECRET_ACCESS_KEY", "test"),
+        ("STORAGE_REGION", "us-east-1"),
+        ("STORAGE_FORCE_PATH_STYLE", "true"),
+    ])
+    .await;
+    let d = desk(&app).await;
+    let token = d.t.admin.token.clone();
+    let form = Form::new().part("attachments[]", file(PNG, "dot.png", "image/png"));
+    let r = send_form(&app, &messages_path(&d, d.api), &token, form).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let url = r.body["attachments"][0]["data_url"].as_str().unwrap();
+    // Nothing is written locally.
+    assert_eq!(stored_files(&app), 0);
+    let got = app
+        .request(Method::GET, &path_of(url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 307);
+    let bucket_url = got.headers()["location"].to_str().unwrap().to_string();
+    assert!(bucket_url.starts_with(&endpoint), "{bucket_url}");
+    assert!(bucket_url.contains("X-Amz-Signature"), "{bucket_url}");
+    let bytes = client.get(&bucket_url).send().await.unwrap();
+    assert_eq!(bytes.status(), 200);
+    assert_eq!(bytes.bytes().await.unwrap().as_ref(), PNG);
+
+    // Deleting the message deletes the object.
+    let m = r.body["id"].as_i64().unwrap();
+    let del = app
+        .call(
+            Method::DELETE,
+            &format!("{}/{m}", messages_path(&d, d.api)),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(del.status, 200);
+    let gone = client.get(&bucket_url).send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+}
