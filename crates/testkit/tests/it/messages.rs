@@ -532,7 +532,7 @@ async fn files_go_to_an_s3_compatible_bucket() {
         .local_addr()
         .unwrap()
         .port();
-    let mut s3 = std::process::Command::new(server)
+    let s3 = std::process::Command::new(server)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
