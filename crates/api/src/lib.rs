@@ -4,7 +4,6 @@ mod error;
 mod extract;
 mod files;
 mod health;
-mod views;
 
 mod auth;
 mod platform;

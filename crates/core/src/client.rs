@@ -13,7 +13,9 @@ use switchboard_store::conversations::{self, Conversation};
 use switchboard_store::inboxes::{self, ApiChannel, Inbox, WorkingHour};
 use switchboard_store::messages::{self, Message};
 
-use crate::conversations::{MessageInput, Start, activity, post, start_conversation};
+use crate::conversations::{
+    MessageInput, Sender, Start, activity, post, show_live, start_conversation,
+};
 use crate::{Ctx, secrets};
 
 /// An API inbox, found by its public identifier.
@@ -354,8 +356,17 @@ pub async fn create_conversation(
         Timestamp::now(),
     )
     .await?;
+    let display_id = c.display_id;
     let view = public_view(&mut tx, &found.contact, c).await?;
     tx.commit().await?;
+    show_live(
+        ctx,
+        &["conversation.created"],
+        ci.inbox.account_id,
+        display_id,
+        Vec::new(),
+    )
+    .await;
     Ok(view)
 }
 
@@ -397,22 +408,32 @@ pub async fn resolve(
 ) -> Result<ClientConversation> {
     let mut tx = ctx.db.begin().await?;
     let (_, found, mut c) = one(&mut tx, identifier, source_id, display_id).await?;
+    let mut said = Vec::new();
     if c.status != ConversationStatus::Resolved.value() {
         let now = Timestamp::now();
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
         let name = found.contact.name.clone().unwrap_or_default();
-        activity(
-            &mut tx,
-            &c,
-            format!("Conversation was resolved by {}", capitalize(&name)),
-            now,
-        )
-        .await?;
+        said.push(
+            activity(
+                &mut tx,
+                &c,
+                format!("Conversation was resolved by {}", capitalize(&name)),
+                now,
+            )
+            .await?,
+        );
     }
+    let account = c.account_id;
     let view = public_view(&mut tx, &found.contact, c).await?;
     tx.commit().await?;
+    let events: &[&str] = if said.is_empty() {
+        &[]
+    } else {
+        &["conversation.status_changed"]
+    };
+    show_live(ctx, events, account, display_id, said).await;
     Ok(view)
 }
 
@@ -438,19 +459,35 @@ pub async fn update_last_seen(
     let updated = c.updated_at;
     conversations::save(tx.ex(), &c, updated).await?;
     tx.commit().await?;
+    show_live(
+        ctx,
+        &["conversation.read"],
+        c.account_id,
+        display_id,
+        Vec::new(),
+    )
+    .await;
     Ok(())
 }
 
-/// Typing notices travel over realtime; until then they are accepted and dropped.
+/// The contact types (`typing_status` on or off): shown live to the agents.
 pub async fn toggle_typing(
     ctx: &Ctx,
     identifier: &str,
     source_id: &str,
     display_id: i64,
+    typing_status: Option<&str>,
 ) -> Result<()> {
     let mut tx = ctx.db.begin().await?;
-    one(&mut tx, identifier, source_id, display_id).await?;
+    let (_, found, c) = one(&mut tx, identifier, source_id, display_id).await?;
+    let d = crate::conversations::one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
+    let on = match typing_status {
+        Some("on") => true,
+        Some("off") => false,
+        _ => return Ok(()),
+    };
+    crate::live::typing(ctx, on, &d, &Sender::Contact(found.contact), false).await;
     Ok(())
 }
 
@@ -495,6 +532,7 @@ pub async fn create_message(
     };
     let (m, c) = post(ctx, &mut tx, None, &ci.inbox, c, input, Timestamp::now()).await?;
     tx.commit().await?;
+    crate::messages::show_new(ctx, c.clone(), m.clone()).await;
     Ok((found.contact, c, m))
 }
 

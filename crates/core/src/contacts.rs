@@ -288,6 +288,7 @@ pub async fn create(
     };
     let details = one(tx.ex(), contact).await?;
     tx.commit().await?;
+    crate::live::contact(ctx, "contact.created", &details.contact);
     Ok(Created {
         contact: details,
         contact_inbox,
@@ -385,6 +386,7 @@ pub async fn update(
         .map_err(unique)?;
     let d = one(tx.ex(), c).await?;
     tx.commit().await?;
+    crate::live::contact(ctx, "contact.updated", &d.contact);
     Ok(d)
 }
 
@@ -393,8 +395,10 @@ pub async fn update(
 pub async fn destroy(ctx: &Ctx, caller: &User, account: AccountId, id: i64) -> Result<()> {
     let mut tx = ctx.db.begin().await?;
     administrator(tx.ex(), caller, account).await?;
+    let c = contacts::find(tx.ex(), account, id).await?;
     contacts::delete(tx.ex(), account, id).await?;
     tx.commit().await?;
+    crate::live::contact(ctx, "contact.deleted", &c);
     Ok(())
 }
 
@@ -564,6 +568,7 @@ pub async fn merge(
         .await
         .map_err(unique)?;
     tx.commit().await?;
+    crate::live::contact(ctx, "contact.merged", &merged);
     Ok(merged)
 }
 

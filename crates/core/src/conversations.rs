@@ -498,13 +498,66 @@ pub async fn create(
         tx.commit().await?;
         return Ok(d);
     }
+    let mut first = None;
     if let Some(m) = n.message {
-        let (_, updated) = post(ctx, &mut tx, Some(caller), &inbox, c, m, now).await?;
+        let (msg, updated) = post(ctx, &mut tx, Some(caller), &inbox, c, m, now).await?;
         c = updated;
+        first = Some(msg);
     }
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
+    crate::live::conversation(ctx, "conversation.created", &d).await;
+    if let Some(msg) = first
+        && let Some(m) = [&d.last_non_activity_message, &d.last_message]
+            .into_iter()
+            .flatten()
+            .find(|m| m.message.id == msg.id)
+    {
+        crate::live::message(ctx, "message.created", m).await;
+    }
     Ok(d)
+}
+
+/// After a committed change: shows its activity messages (`said`) and then the
+/// conversation, freshly loaded, as each of `events`.
+pub(crate) async fn show_live(
+    ctx: &Ctx,
+    events: &[&str],
+    account: AccountId,
+    display_id: i64,
+    said: Vec<Message>,
+) {
+    if events.is_empty() && said.is_empty() {
+        return;
+    }
+    let loaded = async {
+        let mut conn = ctx.db.conn().await?;
+        let c = conversations::find_by_display_id(conn.ex(), account, display_id).await?;
+        one(ctx, conn.ex(), c).await
+    }
+    .await;
+    let d = match loaded {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(?events, error = %e, "live events dropped");
+            return;
+        }
+    };
+    for m in said {
+        let details = MessageDetails {
+            sender: None,
+            display_id: d.conversation.display_id,
+            conversation: d.conversation.clone(),
+            source_id: d.contact_inbox.as_ref().map(|ci| ci.source_id.clone()),
+            unread_count: d.unread_count,
+            attachments: Vec::new(),
+            message: m,
+        };
+        crate::live::message(ctx, "message.created", &details).await;
+    }
+    for event in events {
+        crate::live::conversation(ctx, event, &d).await;
+    }
 }
 
 /// What a new conversation starts with.
@@ -746,7 +799,7 @@ pub(crate) async fn activity(
     c: &Conversation,
     text: String,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<Message> {
     let msg = Message {
         id: 0,
         content: Some(text.clone()),
@@ -768,8 +821,7 @@ pub(crate) async fn activity(
         processed_message_content: Some(text),
         sentiment: Some(Json(Value::Object(Map::new()))),
     };
-    messages::insert(tx.ex(), &msg).await?;
-    Ok(())
+    Ok(messages::insert(tx.ex(), &msg).await?)
 }
 
 /// The result of `toggle_status`.
@@ -787,6 +839,7 @@ pub async fn toggle_status(
     status: Option<&str>,
     snoozed_until: Option<i64>,
 ) -> Result<Toggled> {
+    let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
     let (mut c, member) = accessible(&mut tx, caller, account, display_id).await?;
     let current = ConversationStatus::from_value(c.status).unwrap_or(ConversationStatus::Open);
@@ -816,18 +869,30 @@ pub async fn toggle_status(
             ConversationStatus::Pending => format!("Conversation was marked as pending by {who}"),
             ConversationStatus::Snoozed => format!("Conversation was snoozed by {who}"),
         };
-        activity(&mut tx, &c, text, now).await?;
+        said.push(activity(&mut tx, &c, text, now).await?);
     }
     if self_assign {
-        activity(
-            &mut tx,
-            &c,
-            format!("{} self-assigned this conversation", caller.name),
-            now,
-        )
-        .await?;
+        said.push(
+            activity(
+                &mut tx,
+                &c,
+                format!("{} self-assigned this conversation", caller.name),
+                now,
+            )
+            .await?,
+        );
     }
     tx.commit().await?;
+    let event = if changed {
+        "conversation.status_changed"
+    } else {
+        "conversation.updated"
+    };
+    let mut events = vec![event];
+    if self_assign {
+        events.push("assignee.changed");
+    }
+    show_live(ctx, &events, account, display_id, said).await;
     Ok(Toggled {
         display_id: c.display_id,
         status: next,
@@ -849,6 +914,7 @@ pub async fn toggle_priority(
                 Error::invalid("priority", format!("'{p}' is not a valid priority"))
             })?),
         };
+    let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
     let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let before = c.priority.and_then(Priority::from_value);
@@ -862,9 +928,15 @@ pub async fn toggle_priority(
             (Some(b), Some(p)) => format!("{who} changed the priority from {b} to {p}"),
             (Some(_), None) | (None, None) => format!("{who} removed the priority"),
         };
-        activity(&mut tx, &c, text, now).await?;
+        said.push(activity(&mut tx, &c, text, now).await?);
     }
     tx.commit().await?;
+    let events: &[&str] = if before != next {
+        &["conversation.updated"]
+    } else {
+        &[]
+    };
+    show_live(ctx, events, account, display_id, said).await;
     Ok(())
 }
 
@@ -895,6 +967,7 @@ pub async fn assign(
     assignee_id: Option<Option<i64>>,
     team_id: Option<Option<i64>>,
 ) -> Result<Assigned> {
+    let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
     let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let now = Timestamp::now();
@@ -917,7 +990,7 @@ pub async fn assign(
                     } else {
                         format!("Assigned to {} by {who}", user.name)
                     };
-                    activity(&mut tx, &c, text, now).await?;
+                    said.push(activity(&mut tx, &c, text, now).await?);
                 }
                 Assigned::Agent(Box::new(Agent {
                     user,
@@ -928,18 +1001,21 @@ pub async fn assign(
                 if c.assignee_id.is_some() {
                     c.assignee_id = None;
                     let c = conversations::save(tx.ex(), &c, now).await?;
-                    activity(
-                        &mut tx,
-                        &c,
-                        format!("Conversation unassigned by {who}"),
-                        now,
-                    )
-                    .await?;
+                    said.push(
+                        activity(
+                            &mut tx,
+                            &c,
+                            format!("Conversation unassigned by {who}"),
+                            now,
+                        )
+                        .await?,
+                    );
                 }
                 Assigned::Nobody
             }
         };
         tx.commit().await?;
+        show_live(ctx, &["assignee.changed"], account, display_id, said).await;
         return Ok(result);
     }
     let Some(team) = team_id else {
@@ -961,7 +1037,9 @@ pub async fn assign(
                     c.assignee_id = None;
                 }
                 let c = conversations::save(tx.ex(), &c, now).await?;
-                activity(&mut tx, &c, format!("Assigned to {} by {who}", t.name), now).await?;
+                said.push(
+                    activity(&mut tx, &c, format!("Assigned to {} by {who}", t.name), now).await?,
+                );
             }
             Assigned::Team(t)
         }
@@ -973,18 +1051,21 @@ pub async fn assign(
                     .unwrap_or_default();
                 c.team_id = None;
                 let c = conversations::save(tx.ex(), &c, now).await?;
-                activity(
-                    &mut tx,
-                    &c,
-                    format!("Unassigned from {old_name} by {who}"),
-                    now,
-                )
-                .await?;
+                said.push(
+                    activity(
+                        &mut tx,
+                        &c,
+                        format!("Unassigned from {old_name} by {who}"),
+                        now,
+                    )
+                    .await?,
+                );
             }
             Assigned::Nobody
         }
     };
     tx.commit().await?;
+    show_live(ctx, &["team.changed"], account, display_id, said).await;
     Ok(result)
 }
 
@@ -1008,6 +1089,7 @@ pub async fn set_labels(
     display_id: i64,
     titles: &[String],
 ) -> Result<Vec<String>> {
+    let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
     let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let before = labels_of(&c);
@@ -1025,24 +1107,34 @@ pub async fn set_labels(
     let removed: Vec<&String> = before.iter().filter(|l| !list.contains(l)).collect();
     let join = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
     if !added.is_empty() {
-        activity(
-            &mut tx,
-            &c,
-            format!("{} added {}", caller.name, join(added)),
-            now,
-        )
-        .await?;
+        said.push(
+            activity(
+                &mut tx,
+                &c,
+                format!("{} added {}", caller.name, join(added)),
+                now,
+            )
+            .await?,
+        );
     }
     if !removed.is_empty() {
-        activity(
-            &mut tx,
-            &c,
-            format!("{} removed {}", caller.name, join(removed)),
-            now,
-        )
-        .await?;
+        said.push(
+            activity(
+                &mut tx,
+                &c,
+                format!("{} removed {}", caller.name, join(removed)),
+                now,
+            )
+            .await?,
+        );
     }
     tx.commit().await?;
+    let events: &[&str] = if said.is_empty() {
+        &[]
+    } else {
+        &["conversation.updated"]
+    };
+    show_live(ctx, events, account, display_id, said).await;
     Ok(list)
 }
 
@@ -1060,6 +1152,14 @@ pub async fn set_custom_attributes(
     c.custom_attributes = Some(Json(Value::Object(attrs)));
     let c = conversations::save(tx.ex(), &c, Timestamp::now()).await?;
     tx.commit().await?;
+    show_live(
+        ctx,
+        &["conversation.updated"],
+        account,
+        display_id,
+        Vec::new(),
+    )
+    .await;
     Ok(attributes::object(
         c.custom_attributes.as_ref().map(|j| &j.0),
     ))
@@ -1082,6 +1182,30 @@ pub async fn update_last_seen(
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     Ok(d)
+}
+
+/// `POST …/toggle_typing_status {typing_status: on|off, is_private}`: shown live to the
+/// conversation's other agents and (unless private) its contact.
+pub async fn toggle_typing(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    display_id: i64,
+    typing_status: Option<&str>,
+    is_private: bool,
+) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let d = one(ctx, tx.ex(), c).await?;
+    tx.commit().await?;
+    if let Some(on) = match typing_status {
+        Some("on") => Some(true),
+        Some("off") => Some(false),
+        _ => None,
+    } {
+        crate::live::typing(ctx, on, &d, &Sender::User(caller.clone()), is_private).await;
+    }
+    Ok(())
 }
 
 /// `POST …/unread`: marks the conversation unread again, up to its latest incoming
@@ -1114,6 +1238,7 @@ pub async fn set_muted(
     display_id: i64,
     muted: bool,
 ) -> Result<()> {
+    let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
     let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let Some(contact) = c.contact_id else {
@@ -1125,13 +1250,15 @@ pub async fn set_muted(
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
-        activity(
-            &mut tx,
-            &c,
-            format!("Conversation was marked resolved by {who}"),
-            now,
-        )
-        .await?;
+        said.push(
+            activity(
+                &mut tx,
+                &c,
+                format!("Conversation was marked resolved by {who}"),
+                now,
+            )
+            .await?,
+        );
     }
     contacts::set_blocked(tx.ex(), contact, muted, now).await?;
     let text = if muted {
@@ -1139,8 +1266,9 @@ pub async fn set_muted(
     } else {
         format!("{who} has unmuted the conversation")
     };
-    activity(&mut tx, &c, text, now).await?;
+    said.push(activity(&mut tx, &c, text, now).await?);
     tx.commit().await?;
+    show_live(ctx, &["conversation.updated"], account, display_id, said).await;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod filters;
 pub mod inboxes;
 pub mod installation;
 pub mod labels;
+pub mod live;
 pub mod members;
 pub mod messages;
 pub mod participants;
@@ -26,6 +27,7 @@ pub mod profile;
 pub mod secrets;
 pub mod teams;
 pub mod users;
+pub mod views;
 
 mod ctx;
 

@@ -13,7 +13,7 @@ use switchboard_store::conversations::Conversation;
 use switchboard_store::inboxes::{self, Inbox};
 use switchboard_store::messages::{self, Message};
 use switchboard_store::users::{self, User};
-use switchboard_store::{Json, Tx, contacts};
+use switchboard_store::{Ex, Json, Tx, contacts};
 
 use crate::Ctx;
 use crate::conversations::{
@@ -146,7 +146,7 @@ pub(crate) fn message_details(
 /// files (looked up only `with_files`). The full conversation is not loaded (a message create is the hottest write).
 async fn single(
     ctx: &Ctx,
-    tx: &mut Tx,
+    mut ex: Ex<'_>,
     c: Conversation,
     m: Message,
     caller: Option<&User>,
@@ -156,29 +156,29 @@ async fn single(
         (Some("User"), Some(id)) if caller.is_some_and(|u| u.id.0 == id) => {
             caller.cloned().map(Sender::User)
         }
-        (Some("User"), Some(id)) => users::find(tx.ex(), UserId(id))
+        (Some("User"), Some(id)) => users::find(ex.re(), UserId(id))
             .await
             .ok()
             .map(Sender::User),
-        (Some("Contact"), Some(id)) => contacts::find(tx.ex(), c.account_id, id)
+        (Some("Contact"), Some(id)) => contacts::find(ex.re(), c.account_id, id)
             .await
             .ok()
             .map(Sender::Contact),
         _ => None,
     };
     let source_id = match c.contact_inbox_id {
-        Some(ci) => contacts::contact_inboxes_by_ids(tx.ex(), &[ci])
+        Some(ci) => contacts::contact_inboxes_by_ids(ex.re(), &[ci])
             .await?
             .pop()
             .map(|ci| ci.source_id),
         None => None,
     };
-    let unread_count = messages::unread_counts(tx.ex(), &[c.id])
+    let unread_count = messages::unread_counts(ex.re(), &[c.id])
         .await?
         .first()
         .map_or(0, |u| u.unread.min(10));
     let attachments = if with_files {
-        files_of(ctx, attachments::for_messages(tx.ex(), &[m.id]).await?)
+        files_of(ctx, attachments::for_messages(ex.re(), &[m.id]).await?)
             .remove(&m.id)
             .unwrap_or_default()
     } else {
@@ -247,15 +247,23 @@ pub async fn create(
         let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
         let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
         let (msg, c) = post(ctx, &mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
-        let details = single(ctx, &mut tx, c, msg, Some(caller), with_files).await?;
+        let details = single(ctx, tx.ex(), c, msg, Some(caller), with_files).await?;
         tx.commit().await?;
         Ok::<_, Error>(details)
     }
     .await;
-    if created.is_err() && with_files {
-        ctx.files.forget(&keys).await;
+    match created {
+        Ok(d) => {
+            crate::live::message(ctx, "message.created", &d).await;
+            Ok(d)
+        }
+        Err(e) => {
+            if with_files {
+                ctx.files.forget(&keys).await;
+            }
+            Err(e)
+        }
     }
-    created
 }
 
 pub(crate) fn check_count(n: usize) -> Result<()> {
@@ -342,10 +350,12 @@ pub async fn delete(
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     ctx.files.forget(&gone).await;
-    complete(ctx, account, &d, vec![m])
+    let shown = complete(ctx, account, &d, vec![m])
         .await?
         .pop()
-        .ok_or(Error::NotFound)
+        .ok_or(Error::NotFound)?;
+    crate::live::message(ctx, "message.updated", &shown).await;
+    Ok(shown)
 }
 
 /// `PATCH …/messages/:id {status, external_error}`: how an API channel reports delivery.
@@ -390,10 +400,12 @@ pub async fn update_status(
     }
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
-    complete(ctx, account, &d, vec![m])
+    let shown = complete(ctx, account, &d, vec![m])
         .await?
         .pop()
-        .ok_or(Error::NotFound)
+        .ok_or(Error::NotFound)?;
+    crate::live::message(ctx, "message.updated", &shown).await;
+    Ok(shown)
 }
 
 /// `POST …/messages/:id/retry`: back to `sent` with the error cleared, as Chatwoot does
@@ -418,10 +430,12 @@ pub async fn retry(
     .await?;
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
-    complete(ctx, account, &d, vec![m])
+    let shown = complete(ctx, account, &d, vec![m])
         .await?
         .pop()
-        .ok_or(Error::NotFound)
+        .ok_or(Error::NotFound)?;
+    crate::live::message(ctx, "message.updated", &shown).await;
+    Ok(shown)
 }
 
 fn object(v: &Option<Json<Value>>) -> Map<String, Value> {
@@ -478,4 +492,18 @@ pub async fn for_conversation(
         })
         .collect();
     Ok((total, files))
+}
+
+/// Shows a message written outside these use cases (the Client API's, a contact's)
+/// live as `message.created`.
+pub(crate) async fn show_new(ctx: &Ctx, c: Conversation, m: Message) {
+    let loaded = async {
+        let mut conn = ctx.db.conn().await?;
+        single(ctx, conn.ex(), c, m, None, false).await
+    }
+    .await;
+    match loaded {
+        Ok(d) => crate::live::message(ctx, "message.created", &d).await,
+        Err(e) => tracing::warn!(error = %e, "live event dropped"),
+    }
 }

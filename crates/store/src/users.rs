@@ -216,3 +216,22 @@ pub async fn confirm(mut ex: Ex<'_>, id: UserId, now: Timestamp) -> StoreResult<
     exec!(ex.re(), SQL, id, now)?;
     Ok(())
 }
+
+/// The `pubsub_token`s of the agents who see an inbox's conversations live: its members
+/// and the account's administrators (Chatwoot's recipients for conversation events).
+pub async fn pubsub_tokens_for_inbox(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    inbox: i64,
+) -> StoreResult<Vec<String>> {
+    Ok(crate::scalar!(
+        all,
+        ex.re(),
+        "SELECT u.pubsub_token FROM users u JOIN account_users au ON au.user_id = u.id \
+         WHERE au.account_id = $1 AND u.pubsub_token IS NOT NULL \
+         AND (au.role = 1 OR u.id IN (SELECT user_id FROM inbox_members WHERE inbox_id = $2)) \
+         ORDER BY u.id",
+        account,
+        inbox
+    )?)
+}

@@ -11,8 +11,8 @@ use switchboard_domain::Error;
 
 use super::session_headers;
 use crate::extract::{Body, ClientIp, Payload, devise_credentials};
-use crate::views::user::{DataView, UserView};
 use crate::{ApiResult, AppState};
+use switchboard_core::views::user::{DataView, UserView};
 
 #[derive(Deserialize)]
 pub struct SignIn {

@@ -8,7 +8,7 @@ use switchboard_core::{auth, profile};
 
 use crate::AppState;
 use crate::extract::devise_credentials;
-use crate::views::user::UserView;
+use switchboard_core::views::user::UserView;
 
 /// `GET /auth/validate_token`: `{"payload":{"success":true,"data":user}}`.
 pub async fn validate_token(State(state): State<AppState>, parts: Parts) -> Response {

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use switchboard_core::client;
 
 use crate::extract::Id;
-use crate::views::inbox::WorkingHourView;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::inbox::WorkingHourView;
 
 /// `GET /public/api/v1/inboxes/:identifier`.
 pub async fn show(

@@ -20,9 +20,9 @@ use switchboard_domain::{AccountId, Error};
 
 use crate::auth::session_headers;
 use crate::extract::{Body, CurrentUser, Id, Payload};
-use crate::views::account::AccountView;
-use crate::views::user::{DataView, SignupUserView};
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::account::AccountView;
+use switchboard_core::views::user::{DataView, SignupUserView};
 
 #[derive(Deserialize)]
 pub struct SignupParams {

@@ -245,6 +245,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             get(conversations::attachments),
         )
         .route(
+            "/accounts/{account_id}/conversations/{id}/toggle_typing_status",
+            post(conversations::toggle_typing_status),
+        )
+        .route(
             "/accounts/{account_id}/conversations/{id}/unread",
             post(conversations::unread),
         )

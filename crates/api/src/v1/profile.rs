@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use switchboard_core::profile::{self, ProfileUpdate};
 
 use crate::extract::{Body, CurrentUser, Payload, devise_credentials};
-use crate::views::user::UserView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::user::UserView;
 
 pub async fn show(
     State(state): State<AppState>,

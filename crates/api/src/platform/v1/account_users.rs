@@ -5,8 +5,8 @@ use switchboard_core::platform;
 use switchboard_domain::{AccountId, UserId};
 
 use crate::extract::{Body, CurrentPlatformApp, Id, Params, Payload};
-use crate::views::agent::AccountUserView;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::agent::AccountUserView;
 
 pub async fn index(
     State(state): State<AppState>,

@@ -7,8 +7,8 @@ use switchboard_core::platform;
 use switchboard_domain::AccountId;
 
 use crate::extract::{Body, CurrentPlatformApp, Id, Payload};
-use crate::views::account::PlatformAccountView;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::account::PlatformAccountView;
 
 #[derive(Deserialize)]
 pub struct AccountParams {

@@ -7,8 +7,8 @@ use switchboard_core::profile;
 use switchboard_domain::UserId;
 
 use crate::extract::{Body, CurrentPlatformApp, Id, Payload};
-use crate::views::user::PlatformUserView;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::user::PlatformUserView;
 
 #[derive(Deserialize)]
 pub struct UserParams {

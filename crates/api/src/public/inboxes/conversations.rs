@@ -73,13 +73,27 @@ pub async fn toggle_status(
     Ok(Json(public_conversation(&c)))
 }
 
+#[derive(serde::Deserialize)]
+pub struct TypingParams {
+    typing_status: Option<String>,
+}
+
+impl crate::extract::Payload for TypingParams {}
+
 pub async fn toggle_typing(
     State(state): State<AppState>,
     Id((identifier, source_id, id)): Id<(String, String, i64)>,
+    crate::extract::Body(p): crate::extract::Body<TypingParams>,
 ) -> ApiResult<()> {
-    client::toggle_typing(&state.ctx, &identifier, &source_id, id)
-        .await
-        .map_err(ApiError::rails_not_found)
+    client::toggle_typing(
+        &state.ctx,
+        &identifier,
+        &source_id,
+        id,
+        p.typing_status.as_deref(),
+    )
+    .await
+    .map_err(ApiError::rails_not_found)
 }
 
 pub async fn update_last_seen(

@@ -10,8 +10,8 @@ use switchboard_store::conversations::Conversation;
 use switchboard_store::messages::Message;
 
 use crate::extract::{Body, Id, Params, Payload};
-use crate::views::conversation::sender;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::conversation::sender;
 
 /// The Client API's message: no status, privacy or echo id.
 pub fn public_message(m: &Message, c: &Conversation, contact: Option<&Contact>) -> Value {

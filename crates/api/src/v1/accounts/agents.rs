@@ -5,8 +5,8 @@ use switchboard_core::agents::{self, AgentUpdate, NewAgent};
 use switchboard_domain::{AccountId, UserId};
 
 use crate::extract::{Body, CurrentUser, Id, Payload};
-use crate::views::agent::AgentView;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::agent::AgentView;
 
 pub async fn index(
     State(state): State<AppState>,

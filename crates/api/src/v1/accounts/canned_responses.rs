@@ -5,8 +5,8 @@ use switchboard_core::canned_responses::{self, CannedInput};
 use switchboard_domain::AccountId;
 
 use crate::extract::{Body, CurrentUser, Id, Params, Payload};
-use crate::views::canned_response::CannedResponseView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::canned_response::CannedResponseView;
 
 #[derive(Deserialize)]
 pub struct IndexParams {

@@ -9,8 +9,8 @@ use switchboard_domain::{AccountId, Error};
 use switchboard_store::contacts::{ListQuery, SortKey};
 
 use crate::extract::{Body, CurrentUser, FilterCondition, Id, Params, Payload, WithFiles, present};
-use crate::views::contact::{ContactInboxView, ContactView};
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::contact::{ContactInboxView, ContactView};
 
 #[derive(Deserialize)]
 pub struct ListParams {
@@ -375,9 +375,9 @@ pub async fn conversations(
     Id((account, id)): Id<(AccountId, i64)>,
 ) -> ApiResult<Json<Value>> {
     let list = switchboard_core::conversations::for_contact(&state.ctx, &user, account, id).await?;
-    let payload: Vec<crate::views::conversation::ConversationView> = list
+    let payload: Vec<switchboard_core::views::conversation::ConversationView> = list
         .iter()
-        .map(crate::views::conversation::ConversationView::new)
+        .map(switchboard_core::views::conversation::ConversationView::new)
         .collect();
     Ok(Json(json!({ "payload": payload })))
 }
@@ -465,7 +465,7 @@ pub async fn contactable_inboxes(
     let payload: Vec<Value> = list
         .iter()
         .map(|(source_id, inbox)| {
-            json!({ "source_id": source_id, "inbox": crate::views::contact::InboxSlim::new(inbox) })
+            json!({ "source_id": source_id, "inbox": switchboard_core::views::contact::InboxSlim::new(inbox) })
         })
         .collect();
     Ok(Json(json!({ "payload": payload })))

@@ -11,9 +11,9 @@ use switchboard_domain::{AccountId, ConversationStatus, Error};
 use switchboard_store::conversations::{Counts, Sort};
 
 use crate::extract::{Body, CurrentUser, Id, Params, Payload, boolean, present};
-use crate::views::agent::AgentView;
-use crate::views::conversation::{ConversationView, attachment, sender};
 use crate::{ApiResult, AppState};
+use switchboard_core::views::agent::AgentView;
+use switchboard_core::views::conversation::{ConversationView, attachment, sender};
 
 #[derive(Deserialize)]
 pub struct ListParams {
@@ -364,6 +364,34 @@ pub async fn update_last_seen(
     Ok(Json(ConversationView::new(
         &conversations::update_last_seen(&state.ctx, &user, account, id).await?,
     )))
+}
+
+#[derive(Deserialize)]
+pub struct TypingParams {
+    typing_status: Option<String>,
+    #[serde(default, deserialize_with = "boolean")]
+    is_private: Option<bool>,
+}
+
+impl Payload for TypingParams {}
+
+/// `POST …/toggle_typing_status`: 200 with no body.
+pub async fn toggle_typing_status(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<TypingParams>,
+) -> ApiResult<()> {
+    conversations::toggle_typing(
+        &state.ctx,
+        &user,
+        account,
+        id,
+        p.typing_status.as_deref(),
+        p.is_private.unwrap_or(false),
+    )
+    .await?;
+    Ok(())
 }
 
 /// `POST …/unread`: the conversation JSON, as `update_last_seen` answers.

@@ -6,8 +6,8 @@ use switchboard_core::custom_attributes::{self, DefinitionInput};
 use switchboard_domain::AccountId;
 
 use crate::extract::{Body, CurrentUser, Id, Params, Payload};
-use crate::views::custom_attribute::DefinitionView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::custom_attribute::DefinitionView;
 
 #[derive(Deserialize)]
 pub struct IndexParams {

@@ -6,8 +6,8 @@ use switchboard_core::inboxes::{self, MembersChange};
 use switchboard_domain::{AccountId, UserId};
 
 use crate::extract::{Body, CurrentUser, Id, Payload};
-use crate::views::agent::AgentView;
 use crate::{ApiError, ApiResult, AppState};
+use switchboard_core::views::agent::AgentView;
 
 fn payload(agents: &[switchboard_core::agents::Agent]) -> Json<Value> {
     let views: Vec<AgentView> = agents.iter().map(AgentView::new).collect();

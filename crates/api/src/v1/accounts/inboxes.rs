@@ -6,9 +6,9 @@ use switchboard_core::inboxes::{self, ChannelInput, InboxDetails, InboxInput, Wo
 use switchboard_domain::AccountId;
 
 use crate::extract::{Body, CurrentUser, Id, Params, Payload};
-use crate::views::agent::AgentView;
-use crate::views::inbox::InboxView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::agent::AgentView;
+use switchboard_core::views::inbox::InboxView;
 
 fn view(state: &AppState, d: &InboxDetails, admin: bool) -> InboxView {
     InboxView::new(d, admin, &state.ctx.settings.frontend_url)

@@ -6,8 +6,8 @@ use switchboard_core::labels::{self, LabelInput};
 use switchboard_domain::AccountId;
 
 use crate::extract::{Body, CurrentUser, Id, Payload};
-use crate::views::label::LabelView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::label::LabelView;
 
 /// `{"payload": [label…]}`, by title.
 pub async fn index(

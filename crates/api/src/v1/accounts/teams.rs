@@ -7,8 +7,8 @@ use switchboard_core::teams::{self, TeamInput};
 use switchboard_domain::AccountId;
 
 use crate::extract::{Body, CurrentUser, Id, Payload};
-use crate::views::team::TeamView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::team::TeamView;
 
 pub async fn index(
     State(state): State<AppState>,

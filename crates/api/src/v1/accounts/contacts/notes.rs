@@ -6,9 +6,9 @@ use switchboard_domain::AccountId;
 use switchboard_store::contacts::Note;
 
 use crate::extract::{Body, CurrentUser, Id, Payload};
-use crate::views::agent::AgentView;
-use crate::views::contact::NoteView;
 use crate::{ApiResult, AppState};
+use switchboard_core::views::agent::AgentView;
+use switchboard_core::views::contact::NoteView;
 
 async fn views(
     state: &AppState,

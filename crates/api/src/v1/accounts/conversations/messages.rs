@@ -7,8 +7,8 @@ use switchboard_domain::{AccountId, attributes};
 
 use super::MessageParams;
 use crate::extract::{Body, CurrentUser, Id, Params, Payload, WithFiles};
-use crate::views::conversation::{message, sender};
 use crate::{ApiResult, AppState};
+use switchboard_core::views::conversation::{message, sender};
 
 #[derive(Deserialize)]
 pub struct WindowParams {

@@ -1,6 +1,6 @@
+use crate::contacts::ContactDetails;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use switchboard_core::contacts::ContactDetails;
 use switchboard_domain::attributes;
 use switchboard_store::contacts::{Contact, ContactInbox, Note};
 use switchboard_store::inboxes::Inbox;

@@ -1,5 +1,5 @@
+use crate::teams::TeamView as Team;
 use serde::Serialize;
-use switchboard_core::teams::TeamView as Team;
 
 /// A team, with whether the caller belongs to it.
 #[derive(Serialize)]

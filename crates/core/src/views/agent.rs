@@ -1,6 +1,6 @@
+use crate::agents::Agent;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use switchboard_core::agents::Agent;
 use switchboard_store::account_users::AccountUser;
 
 use super::user::{availability, availability_status, available_name, role};

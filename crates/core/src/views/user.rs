@@ -1,6 +1,6 @@
+use crate::profile::Profile;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use switchboard_core::profile::Profile;
 use switchboard_domain::{AccountStatus, Availability, Locale, Role};
 use switchboard_store::account_users::{AccountUser, Membership};
 use switchboard_store::accounts::Account;

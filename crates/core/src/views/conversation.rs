@@ -1,7 +1,7 @@
+use crate::conversations::{ConversationDetails, MessageDetails, Sender};
+use crate::messages::FileDetails;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use switchboard_core::conversations::{ConversationDetails, MessageDetails, Sender};
-use switchboard_core::messages::FileDetails;
 use switchboard_domain::{
     ContentType, ConversationStatus, FileType, MessageStatus, Priority, attributes,
 };
@@ -218,7 +218,7 @@ impl ConversationView {
             meta.insert("assignee_type".into(), json!("User"));
         }
         if let Some(t) = &d.team {
-            let view = TeamView::new(&switchboard_core::teams::TeamView {
+            let view = TeamView::new(&crate::teams::TeamView {
                 team: t.clone(),
                 is_member: false,
             });

@@ -1,8 +1,8 @@
-use serde::Serialize;
-use serde_json::{Map, Value};
-use switchboard_core::inboxes::{
+use crate::inboxes::{
     Channel, InboxDetails, REPLY_TIMES, SENDER_NAME_TYPES, WIDGET_FEATURES, pre_chat_options,
 };
+use serde::Serialize;
+use serde_json::{Map, Value};
 use switchboard_domain::attributes;
 use switchboard_store::inboxes::WorkingHour;
 
