@@ -234,6 +234,8 @@ async fn discover(args: &Args, client: &Client) -> anyhow::Result<(Vec<i64>, u64
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // reqwest is built without a bundled TLS provider (no C crypto): install ring's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .timeout(Duration::from_secs(30))
