@@ -3,15 +3,21 @@
 //! `source_id`, with no other credential. HMAC identity, when the inbox asks for it,
 //! proves the contact's `identifier`.
 
+use std::collections::HashMap;
+
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
-use switchboard_domain::{ConversationStatus, Error, Result, Timestamp, attributes, validation};
-use switchboard_store::Tx;
+use switchboard_domain::{
+    ContentType, ConversationStatus, Error, MessageType, Result, Timestamp, UserId, attributes,
+    validation,
+};
 use switchboard_store::contacts::{self, Contact, ContactFields, ContactInbox};
 use switchboard_store::conversations::{self, Conversation};
 use switchboard_store::inboxes::{self, ApiChannel, Inbox, WorkingHour};
 use switchboard_store::messages::{self, Message};
+use switchboard_store::users::{self, User};
+use switchboard_store::{Json, Tx};
 
 use crate::conversations::{
     MessageInput, Sender, Start, activity, post, show_live, start_conversation,
@@ -491,6 +497,12 @@ pub async fn toggle_typing(
     Ok(())
 }
 
+/// A message as the contact sees it, with who wrote it.
+pub struct PublicMessage {
+    pub message: Message,
+    pub sender: Option<Sender>,
+}
+
 /// Public messages, oldest first: the latest 20, or the 20 before `before`.
 pub async fn messages(
     ctx: &Ctx,
@@ -498,12 +510,82 @@ pub async fn messages(
     source_id: &str,
     display_id: i64,
     before: Option<i64>,
-) -> Result<(Contact, Conversation, Vec<Message>)> {
+) -> Result<(Conversation, Vec<PublicMessage>)> {
     let mut tx = ctx.db.begin().await?;
     let (_, found, c) = one(&mut tx, identifier, source_id, display_id).await?;
     let list = messages::page_public(tx.ex(), c.id, before, 20).await?;
+    let people: HashMap<UserId, User> = users::list_for_account(tx.ex(), c.account_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     tx.commit().await?;
-    Ok((found.contact, c, list))
+    let list = list
+        .into_iter()
+        .map(|m| PublicMessage {
+            sender: sender_of(&m, &found.contact, &people),
+            message: m,
+        })
+        .collect();
+    Ok((c, list))
+}
+
+fn sender_of(m: &Message, contact: &Contact, people: &HashMap<UserId, User>) -> Option<Sender> {
+    match (m.sender_type.as_deref(), m.sender_id) {
+        (Some("Contact"), Some(id)) if id == contact.id => Some(Sender::Contact(contact.clone())),
+        (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
+        _ => None,
+    }
+}
+
+/// `PATCH …/messages/:id {submitted_values}`: the contact answers an interactive message
+/// (an input_select, a form, a CSAT survey), kept in `content_attributes.submitted_values`.
+pub async fn update_message(
+    ctx: &Ctx,
+    identifier: &str,
+    source_id: &str,
+    display_id: i64,
+    message_id: i64,
+    submitted_values: Option<Value>,
+) -> Result<(Conversation, PublicMessage)> {
+    let mut tx = ctx.db.begin().await?;
+    let (_, found, c) = one(&mut tx, identifier, source_id, display_id).await?;
+    let mut m = messages::find(tx.ex(), c.id, message_id).await?;
+    if m.private || m.message_type == MessageType::Activity.value() {
+        return Err(Error::NotFound);
+    }
+    let now = Timestamp::now();
+    // Chatwoot locks a CSAT answer two weeks after the survey was sent.
+    if m.content_type == ContentType::InputCsat.value()
+        && now.unix_seconds() - m.created_at.unix_seconds() > 14 * 24 * 3600
+    {
+        return Err(Error::Unprocessable(
+            "You cannot update the CSAT survey after 14 days".into(),
+        ));
+    }
+    if let Some(values) = submitted_values {
+        let mut attrs = match m.content_attributes.take() {
+            Some(Json(Value::Object(map))) => map,
+            _ => Map::new(),
+        };
+        attrs.insert("submitted_values".into(), values);
+        m.content_attributes = Some(Json(Value::Object(attrs)));
+        m = messages::save(tx.ex(), &m, now).await?;
+    }
+    let people: HashMap<UserId, User> = users::list_for_account(tx.ex(), c.account_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    tx.commit().await?;
+    crate::messages::show_updated(ctx, c.clone(), m.clone()).await;
+    Ok((
+        c,
+        PublicMessage {
+            sender: sender_of(&m, &found.contact, &people),
+            message: m,
+        },
+    ))
 }
 
 /// An incoming message from the contact.

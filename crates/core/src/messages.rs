@@ -497,13 +497,22 @@ pub async fn for_conversation(
 /// Shows a message written outside these use cases (the Client API's, a contact's)
 /// live as `message.created`.
 pub(crate) async fn show_new(ctx: &Ctx, c: Conversation, m: Message) {
+    show(ctx, "message.created", c, m).await;
+}
+
+/// Shows a message changed outside these use cases live as `message.updated`.
+pub(crate) async fn show_updated(ctx: &Ctx, c: Conversation, m: Message) {
+    show(ctx, "message.updated", c, m).await;
+}
+
+async fn show(ctx: &Ctx, event: &str, c: Conversation, m: Message) {
     let loaded = async {
         let mut conn = ctx.db.conn().await?;
         single(ctx, conn.ex(), c, m, None, false).await
     }
     .await;
     match loaded {
-        Ok(d) => crate::live::message(ctx, "message.created", &d).await,
-        Err(e) => tracing::warn!(error = %e, "live event dropped"),
+        Ok(d) => crate::live::message(ctx, event, &d).await,
+        Err(e) => tracing::warn!(event, error = %e, "live event dropped"),
     }
 }

@@ -4,7 +4,7 @@
 mod inboxes;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use tower_http::cors::CorsLayer;
 
 use crate::AppState;
@@ -45,6 +45,12 @@ pub fn routes() -> Router<AppState> {
         .route(
             &format!("{base}/contacts/{{contact_identifier}}/conversations/{{id}}/messages"),
             get(inboxes::messages::index).post(inboxes::messages::create),
+        )
+        .route(
+            &format!(
+                "{base}/contacts/{{contact_identifier}}/conversations/{{id}}/messages/{{message_id}}"
+            ),
+            patch(inboxes::messages::update).put(inboxes::messages::update),
         )
         .layer(CorsLayer::permissive())
 }

@@ -339,3 +339,109 @@ async fn hmac_identity_when_the_inbox_demands_it() {
         .await;
     assert_eq!(shown.status, 200, "{}", shown.text);
 }
+
+#[tokio::test]
+async fn a_contact_sees_who_answered_and_answers_interactive_messages() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let inbox = api_inbox(&app, &t, json!({})).await;
+    let ident = inbox["inbox_identifier"].as_str().unwrap();
+    let base = format!("/public/api/v1/inboxes/{ident}");
+    let c = app
+        .call(
+            Method::POST,
+            &format!("{base}/contacts"),
+            None,
+            Some(json!({"name": "Jo"})),
+        )
+        .await;
+    let source = c.body["source_id"].as_str().unwrap().to_string();
+    let conv = app
+        .call(
+            Method::POST,
+            &format!("{base}/contacts/{source}/conversations"),
+            None,
+            None,
+        )
+        .await;
+    let id = conv.body["id"].as_i64().unwrap();
+    let agent_path = format!(
+        "/api/v1/accounts/{}/conversations/{id}/messages",
+        t.account_id
+    );
+    let question = app
+        .call(
+            Method::POST,
+            &agent_path,
+            Some(&t.admin.token),
+            Some(json!({
+                "content": "Which plan?",
+                "content_type": "input_select",
+                "content_attributes": {"items": [{"title": "Basic", "value": "basic"}, {"title": "Pro", "value": "pro"}]},
+            })),
+        )
+        .await;
+    assert_eq!(question.status, 200, "{}", question.text);
+    let note = app
+        .call(
+            Method::POST,
+            &agent_path,
+            Some(&t.admin.token),
+            Some(json!({"content": "internal", "private": true})),
+        )
+        .await;
+
+    let messages = format!("{base}/contacts/{source}/conversations/{id}/messages");
+    let list = app.call(Method::GET, &messages, None, None).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let shown = list.body.as_array().unwrap();
+    assert_eq!(shown.len(), 1, "private notes stay hidden: {}", list.text);
+    assert_eq!(shown[0]["sender"]["type"], "user");
+    assert_eq!(shown[0]["sender"]["id"], t.admin.id);
+
+    let answer = json!([{"title": "Pro", "value": "pro"}]);
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("{messages}/{}", question.body["id"]),
+            None,
+            Some(json!({"submitted_values": answer})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["content_attributes"]["submitted_values"], answer);
+    assert_eq!(r.body["content_attributes"]["items"][1]["value"], "pro");
+    // The agents see the answer too.
+    let seen = app
+        .call(Method::GET, &agent_path, Some(&t.admin.token), None)
+        .await;
+    let q = seen.body["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == question.body["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(q["content_attributes"]["submitted_values"], answer);
+
+    // A private note, or a message of another conversation, cannot be touched.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("{messages}/{}", note.body["id"]),
+            None,
+            Some(json!({"submitted_values": answer})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("{messages}/999999"),
+            None,
+            Some(json!({"submitted_values": answer})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}

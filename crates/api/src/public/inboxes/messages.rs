@@ -5,7 +5,6 @@ use serde_json::{Map, Value, json};
 use switchboard_core::client;
 use switchboard_core::conversations::Sender;
 use switchboard_domain::ContentType;
-use switchboard_store::contacts::Contact;
 use switchboard_store::conversations::Conversation;
 use switchboard_store::messages::Message;
 
@@ -14,7 +13,7 @@ use crate::{ApiError, ApiResult, AppState};
 use switchboard_core::views::conversation::sender;
 
 /// The Client API's message: no status, privacy or echo id.
-pub fn public_message(m: &Message, c: &Conversation, contact: Option<&Contact>) -> Value {
+pub fn public_message(m: &Message, c: &Conversation, by: Option<&Sender>) -> Value {
     let mut v = Map::new();
     v.insert("id".into(), json!(m.id));
     v.insert("content".into(), json!(m.content));
@@ -35,10 +34,8 @@ pub fn public_message(m: &Message, c: &Conversation, contact: Option<&Contact>) 
     );
     v.insert("created_at".into(), json!(m.created_at.unix_seconds()));
     v.insert("conversation_id".into(), json!(c.display_id));
-    if m.sender_type.as_deref() == Some("Contact")
-        && let Some(contact) = contact
-    {
-        v.insert("sender".into(), sender(&Sender::Contact(contact.clone())));
+    if let Some(s) = by {
+        v.insert("sender".into(), sender(s));
     }
     Value::Object(v)
 }
@@ -54,12 +51,12 @@ pub async fn index(
     Params(q): Params<WindowParams>,
 ) -> ApiResult<Json<Vec<Value>>> {
     let before = q.before.as_deref().and_then(|b| b.parse().ok());
-    let (contact, c, list) = client::messages(&state.ctx, &identifier, &source_id, id, before)
+    let (c, list) = client::messages(&state.ctx, &identifier, &source_id, id, before)
         .await
         .map_err(ApiError::rails_not_found)?;
     Ok(Json(
         list.iter()
-            .map(|m| public_message(m, &c, Some(&contact)))
+            .map(|m| public_message(&m.message, &c, m.sender.as_ref()))
             .collect(),
     ))
 }
@@ -80,5 +77,38 @@ pub async fn create(
         client::create_message(&state.ctx, &identifier, &source_id, id, p.content)
             .await
             .map_err(ApiError::rails_not_found)?;
-    Ok(Json(public_message(&m, &c, Some(&contact))))
+    Ok(Json(public_message(
+        &m,
+        &c,
+        Some(&Sender::Contact(contact)),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateParams {
+    submitted_values: Option<Value>,
+}
+
+impl Payload for UpdateParams {
+    const ROOT: Option<&'static str> = Some("message");
+}
+
+/// `PATCH …/messages/:id {submitted_values}`: the contact's answer to an interactive
+/// message.
+pub async fn update(
+    State(state): State<AppState>,
+    Id((identifier, source_id, id, message_id)): Id<(String, String, i64, i64)>,
+    Body(p): Body<UpdateParams>,
+) -> ApiResult<Json<Value>> {
+    let (c, m) = client::update_message(
+        &state.ctx,
+        &identifier,
+        &source_id,
+        id,
+        message_id,
+        p.submitted_values,
+    )
+    .await
+    .map_err(ApiError::rails_not_found)?;
+    Ok(Json(public_message(&m.message, &c, m.sender.as_ref())))
 }
