@@ -46,6 +46,20 @@ pub async fn find(
     Ok(fetch!(optional, ex.re(), SQL, account_id, user_id)?)
 }
 
+/// A membership of an active account: what nearly every request checks first, in one
+/// statement. `None` when the account is suspended, unknown, or not the user's.
+pub async fn find_active(
+    mut ex: Ex<'_>,
+    account_id: AccountId,
+    user_id: UserId,
+) -> StoreResult<Option<AccountUser>> {
+    const SQL: &str = "SELECT au.id, au.account_id, au.user_id, au.role, au.inviter_id, au.active_at, \
+         au.availability, au.auto_offline, au.created_at, au.updated_at \
+         FROM account_users au JOIN accounts a ON a.id = au.account_id \
+         WHERE au.account_id = $1 AND au.user_id = $2 AND COALESCE(a.status, 0) = 0";
+    Ok(fetch!(optional, ex.re(), SQL, account_id, user_id)?)
+}
+
 pub async fn list_for_account(
     mut ex: Ex<'_>,
     account_id: AccountId,

@@ -77,6 +77,18 @@ pub async fn find(mut ex: Ex<'_>, id: UserId) -> StoreResult<User> {
     Ok(fetch!(one, ex.re(), SQL, id)?)
 }
 
+/// The user an `api_access_token` belongs to, in one statement (the common case of
+/// every API request).
+pub async fn find_by_access_token(mut ex: Ex<'_>, token: &str) -> StoreResult<Option<User>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE id = (SELECT owner_id FROM access_tokens \
+         WHERE token = $1 AND owner_type = 'User')"
+    );
+    Ok(fetch!(optional, ex.re(), SQL, token)?)
+}
+
 /// Emails are stored lower-cased (Devise's `case_insensitive_keys`).
 pub async fn find_by_email(mut ex: Ex<'_>, email: &str) -> StoreResult<Option<User>> {
     const SQL: &str = concat!("SELECT ", columns!(), " FROM users WHERE email = $1");

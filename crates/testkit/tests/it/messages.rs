@@ -398,14 +398,18 @@ async fn api_channels_report_delivery_status() {
         let path = messages_path(&d, c);
         let token = token.clone();
         async move {
-            app.call(
-                Method::POST,
-                &path,
-                Some(&token),
-                Some(json!({"content": "hi"})),
-            )
-            .await
-            .body
+            let r = app
+                .call(
+                    Method::POST,
+                    &path,
+                    Some(&token),
+                    Some(json!({"content": "hi"})),
+                )
+                .await;
+            // The hottest write stays lean: no full conversation load behind it.
+            let statements: usize = r.header("x-db-queries").unwrap().parse().unwrap();
+            assert!(statements <= 11, "{statements} statements for a message");
+            r.body
         }
     };
     let m = send(d.api).await;
