@@ -9,6 +9,7 @@ mod auth;
 mod platform;
 mod public;
 mod v1;
+mod widget;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,7 @@ pub fn router(state: AppState, pages: Router) -> Router {
     let routes = Router::new()
         .merge(health::routes())
         .merge(auth::routes())
+        .nest("/api/v1/widget", widget::routes(upload_limit))
         .nest("/api/v1", v1::routes(upload_limit))
         .merge(files::routes())
         .nest("/platform/api/v1", platform::routes())

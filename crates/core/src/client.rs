@@ -17,7 +17,7 @@ use switchboard_store::conversations::{self, Conversation};
 use switchboard_store::inboxes::{self, ApiChannel, Inbox, WorkingHour};
 use switchboard_store::messages::{self, Message};
 use switchboard_store::users::{self, User};
-use switchboard_store::{Json, Tx};
+use switchboard_store::{Ex, Json, Tx};
 
 use crate::conversations::{
     MessageInput, Sender, Start, activity, post, show_live, start_conversation,
@@ -63,15 +63,32 @@ pub async fn inbox(ctx: &Ctx, identifier: &str) -> Result<ClientInbox> {
 /// HMAC token whenever it is given or the inbox makes it mandatory. Chatwoot answers a
 /// failure here with a 500; we give the widget's 401.
 fn check_hmac(channel: &ApiChannel, identifier: Option<&str>, hash: Option<&str>) -> Result<bool> {
+    verify_identity(
+        channel.hmac_token.as_deref(),
+        channel.hmac_mandatory == Some(true),
+        identifier,
+        hash,
+    )
+}
+
+/// Chatwoot's identity validation: `identifier_hash` is the hex HMAC-SHA256 of the
+/// identifier under the channel's `hmac_token`. Checked when a hash is given or the
+/// channel demands one; `Ok(true)` when it was checked and holds.
+pub(crate) fn verify_identity(
+    key: Option<&str>,
+    mandatory: bool,
+    identifier: Option<&str>,
+    hash: Option<&str>,
+) -> Result<bool> {
     let hash = hash.filter(|h| !h.is_empty());
-    if hash.is_none() && channel.hmac_mandatory != Some(true) {
+    if hash.is_none() && !mandatory {
         return Ok(false);
     }
     let failed = || Error::Unauthorized("HMAC failed: Invalid Identifier Hash Provided".into());
     let (Some(identifier), Some(hash)) = (identifier, hash) else {
         return Err(failed());
     };
-    let key = channel.hmac_token.as_deref().unwrap_or_default();
+    let key = key.unwrap_or_default();
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).map_err(|_| failed())?;
     mac.update(identifier.as_bytes());
     let expected = hex::decode(hash).map_err(|_| failed())?;
@@ -185,7 +202,7 @@ pub async fn create_contact(
 }
 
 /// Chatwoot names anonymous contacts with a random "adjective-noun-number".
-fn visitor_name() -> String {
+pub(crate) fn visitor_name() -> String {
     const ADJECTIVES: [&str; 8] = [
         "ancient", "autumn", "bold", "calm", "damp", "frosty", "quiet", "wispy",
     ];
@@ -202,7 +219,7 @@ fn visitor_name() -> String {
     )
 }
 
-fn blank() -> ContactFields {
+pub(crate) fn blank() -> ContactFields {
     ContactFields {
         name: String::new(),
         email: None,
@@ -497,10 +514,39 @@ pub async fn toggle_typing(
     Ok(())
 }
 
-/// A message as the contact sees it, with who wrote it.
+/// A message as the contact sees it, with who wrote it and its files.
 pub struct PublicMessage {
     pub message: Message,
     pub sender: Option<Sender>,
+    pub attachments: Vec<crate::messages::FileDetails>,
+}
+
+/// Senders and files for messages a contact sees, in two queries.
+pub(crate) async fn public_messages(
+    ctx: &Ctx,
+    mut ex: Ex<'_>,
+    contact: &Contact,
+    account: switchboard_domain::AccountId,
+    list: Vec<Message>,
+) -> Result<Vec<PublicMessage>> {
+    let people: HashMap<UserId, User> = users::list_for_account(ex.re(), account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+    let mut files = crate::messages::files_of(
+        ctx,
+        switchboard_store::attachments::for_messages(ex.re(), &ids).await?,
+    );
+    Ok(list
+        .into_iter()
+        .map(|m| PublicMessage {
+            sender: sender_of(&m, contact, &people),
+            attachments: files.remove(&m.id).unwrap_or_default(),
+            message: m,
+        })
+        .collect())
 }
 
 /// Public messages, oldest first: the latest 20, or the 20 before `before`.
@@ -514,19 +560,8 @@ pub async fn messages(
     let mut tx = ctx.db.begin().await?;
     let (_, found, c) = one(&mut tx, identifier, source_id, display_id).await?;
     let list = messages::page_public(tx.ex(), c.id, before, 20).await?;
-    let people: HashMap<UserId, User> = users::list_for_account(tx.ex(), c.account_id)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let list = public_messages(ctx, tx.ex(), &found.contact, c.account_id, list).await?;
     tx.commit().await?;
-    let list = list
-        .into_iter()
-        .map(|m| PublicMessage {
-            sender: sender_of(&m, &found.contact, &people),
-            message: m,
-        })
-        .collect();
     Ok((c, list))
 }
 
@@ -572,20 +607,13 @@ pub async fn update_message(
         m.content_attributes = Some(Json(Value::Object(attrs)));
         m = messages::save(tx.ex(), &m, now).await?;
     }
-    let people: HashMap<UserId, User> = users::list_for_account(tx.ex(), c.account_id)
+    let shown = public_messages(ctx, tx.ex(), &found.contact, c.account_id, vec![m.clone()])
         .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+        .pop()
+        .ok_or(Error::NotFound)?;
     tx.commit().await?;
-    crate::messages::show_updated(ctx, c.clone(), m.clone()).await;
-    Ok((
-        c,
-        PublicMessage {
-            sender: sender_of(&m, &found.contact, &people),
-            message: m,
-        },
-    ))
+    crate::messages::show_updated(ctx, c.clone(), m).await;
+    Ok((c, shown))
 }
 
 /// An incoming message from the contact.

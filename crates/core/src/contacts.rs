@@ -97,7 +97,7 @@ pub struct ContactInput {
 }
 
 /// E.164: a plus, a non-zero digit, then up to 14 digits.
-fn is_e164(p: &str) -> bool {
+pub(crate) fn is_e164(p: &str) -> bool {
     let digits = p.strip_prefix('+').unwrap_or_default();
     (2..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())

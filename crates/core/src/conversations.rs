@@ -705,7 +705,10 @@ pub(crate) async fn post(
         Some(t) => MessageType::parse(t)
             .ok_or_else(|| fail(format!("'{t}' is not a valid message_type")))?,
     };
-    if message_type == MessageType::Incoming && inbox.channel_type.as_deref() != Some(inboxes::API)
+    // Agents may post incoming messages only for API inboxes; contacts always write them.
+    if message_type == MessageType::Incoming
+        && caller.is_some()
+        && inbox.channel_type.as_deref() != Some(inboxes::API)
     {
         return Err(fail(
             "Incoming messages are only allowed in Api inboxes".into(),

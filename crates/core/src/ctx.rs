@@ -24,6 +24,19 @@ pub struct Settings {
     /// `CONVERSATION_MESSAGE_PER_MINUTE_LIMIT`: more messages than this in a minute in
     /// one conversation are refused (Chatwoot's guard against loops).
     pub message_per_minute_limit: i64,
+    /// `SECRET_KEY_BASE`: signs the widget's visitor tokens exactly as Chatwoot does, so
+    /// visitors keep their conversations across a migration.
+    pub secret_key_base: SecretKey,
+}
+
+/// A secret that never shows in logs or `Debug` output.
+#[derive(Clone)]
+pub struct SecretKey(pub String);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// Everything a use case works with. Cheap to clone.

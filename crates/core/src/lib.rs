@@ -28,8 +28,9 @@ pub mod secrets;
 pub mod teams;
 pub mod users;
 pub mod views;
+pub mod widget;
 
 mod ctx;
 
-pub use ctx::{Ctx, Settings, SignupMode};
+pub use ctx::{Ctx, SecretKey, Settings, SignupMode};
 pub use switchboard_domain::{Error, Result};

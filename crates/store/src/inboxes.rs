@@ -527,3 +527,17 @@ pub async fn remove_member(mut ex: Ex<'_>, inbox: i64, user: UserId) -> StoreRes
     exec!(ex.re(), SQL, inbox, user)?;
     Ok(())
 }
+
+/// The inbox of a channel (a website widget's, say).
+pub async fn find_by_channel(
+    mut ex: Ex<'_>,
+    channel_type: &str,
+    channel_id: i64,
+) -> StoreResult<Option<Inbox>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        inbox_columns!(),
+        " FROM inboxes WHERE channel_type = $1 AND channel_id = $2"
+    );
+    Ok(fetch!(optional, ex.re(), SQL, channel_type, channel_id)?)
+}

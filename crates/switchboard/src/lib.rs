@@ -79,6 +79,7 @@ pub fn context(config: &Config, db: Db) -> anyhow::Result<Ctx> {
             signup: config.signup,
             mailer_sender_email: config.mailer_sender_email.clone(),
             message_per_minute_limit: config.message_per_minute_limit,
+            secret_key_base: switchboard_core::SecretKey(secret.clone()),
         }),
     })
 }

@@ -56,7 +56,7 @@ pub async fn index(
         .map_err(ApiError::rails_not_found)?;
     Ok(Json(
         list.iter()
-            .map(|m| public_message(&m.message, &c, m.sender.as_ref()))
+            .map(|m| with_files(public_message(&m.message, &c, m.sender.as_ref()), m))
             .collect(),
     ))
 }
@@ -110,5 +110,20 @@ pub async fn update(
     )
     .await
     .map_err(ApiError::rails_not_found)?;
-    Ok(Json(public_message(&m.message, &c, m.sender.as_ref())))
+    Ok(Json(with_files(
+        public_message(&m.message, &c, m.sender.as_ref()),
+        &m,
+    )))
+}
+
+fn with_files(mut v: Value, m: &client::PublicMessage) -> Value {
+    if !m.attachments.is_empty() {
+        v["attachments"] = Value::Array(
+            m.attachments
+                .iter()
+                .map(switchboard_core::views::conversation::attachment)
+                .collect(),
+        );
+    }
+    v
 }
