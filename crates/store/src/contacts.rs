@@ -346,11 +346,18 @@ pub async fn insert_contact_inbox(
 }
 
 /// Moves everything of `from` that belongs to a contact onto `to` (a merge).
+/// Moves everything of contact `from` to contact `to` (a merge): identities, notes,
+/// conversations and the messages it wrote, so deleting `from` afterwards loses nothing.
 pub async fn reassign(mut ex: Ex<'_>, from: i64, to: i64) -> StoreResult<()> {
     const INBOXES: &str = "UPDATE contact_inboxes SET contact_id = $2 WHERE contact_id = $1";
     const NOTES: &str = "UPDATE notes SET contact_id = $2 WHERE contact_id = $1";
+    const CONVERSATIONS: &str = "UPDATE conversations SET contact_id = $2 WHERE contact_id = $1";
+    const MESSAGES: &str =
+        "UPDATE messages SET sender_id = $2 WHERE sender_type = 'Contact' AND sender_id = $1";
     exec!(ex.re(), INBOXES, from, to)?;
     exec!(ex.re(), NOTES, from, to)?;
+    exec!(ex.re(), CONVERSATIONS, from, to)?;
+    exec!(ex.re(), MESSAGES, from, to)?;
     Ok(())
 }
 

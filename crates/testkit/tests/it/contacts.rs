@@ -410,6 +410,16 @@ async fn notes_merge_and_contact_inboxes() {
         )
         .await;
     assert_eq!(taken.status, 422);
+    // The mergee has a conversation with a message of its own.
+    let conv = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/conversations", t.account_id),
+            Some(&t.admin.token),
+            Some(json!({"source_id": "ext-1", "message": {"content": "from bea"}})),
+        )
+        .await;
+    assert_eq!(conv.status, 200, "{}", conv.text);
 
     let merge = format!("/api/v1/accounts/{}/actions/contact_merge", t.account_id);
     let m = app
@@ -450,6 +460,20 @@ async fn notes_merge_and_contact_inboxes() {
         )
         .await;
     assert_eq!(moved.body[0]["id"], nid);
+    // Conversations move to the base contact instead of going with the mergee.
+    let convs = app
+        .call(
+            Method::GET,
+            &format!("{base}/{a_id}/conversations"),
+            Some(&t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        convs.body["payload"][0]["id"], conv.body["id"],
+        "{}",
+        convs.text
+    );
     let shown = app
         .call(
             Method::GET,

@@ -347,3 +347,58 @@ async fn the_pre_chat_form_opens_a_conversation() {
         "https://shop.example/cart"
     );
 }
+
+#[tokio::test]
+async fn a_known_identifier_makes_the_visitor_that_contact() {
+    let app = TestApp::spawn().await;
+    let s = site(&app, json!({})).await;
+    let known = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/contacts", s.t.account_id),
+            Some(&s.t.admin.token),
+            Some(json!({"name": "Known Customer", "identifier": "crm-7"})),
+        )
+        .await;
+    let known_id = known.body["payload"]["contact"]["id"].clone();
+    let c = widget(&app, &s, Method::POST, "/config", None, None).await;
+    let token = c.body["website_channel_config"]["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let visitor_id = c.body["contact"]["id"].clone();
+    widget(
+        &app,
+        &s,
+        Method::POST,
+        "/messages",
+        Some(&token),
+        Some(json!({"message": {"content": "before login"}})),
+    )
+    .await;
+    let r = widget(
+        &app,
+        &s,
+        Method::PATCH,
+        "/contact/set_user",
+        Some(&token),
+        Some(json!({"identifier": "crm-7"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["id"], known_id);
+    // The same token now names the known contact, with the earlier conversation.
+    let me = widget(&app, &s, Method::GET, "/contact", Some(&token), None).await;
+    assert_eq!(me.body["id"], known_id);
+    let list = widget(&app, &s, Method::GET, "/messages", Some(&token), None).await;
+    assert_eq!(list.body["payload"][0]["content"], "before login");
+    let gone = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/contacts/{visitor_id}", s.t.account_id),
+            Some(&s.t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, 404, "the anonymous contact was merged away");
+}
