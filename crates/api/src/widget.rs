@@ -51,6 +51,8 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/inbox_members", get(members))
         .route("/campaigns", get(campaigns))
         .route("/events", post(events))
+        .route("/labels", post(add_label))
+        .route("/labels/{label}", axum::routing::delete(remove_label))
         .layer(CorsLayer::permissive())
 }
 
@@ -585,5 +587,44 @@ async fn campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<J
 /// for it arrives with the webhooks issue.
 async fn events(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     widget::visitor(&state.ctx, &caller.website_token, caller.token()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct LabelParams {
+    label: Option<String>,
+}
+
+impl Payload for LabelParams {}
+
+/// `setLabel`: only a label the account defines; 204 either way, as Chatwoot.
+async fn add_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(p): Body<LabelParams>,
+) -> ApiResult<StatusCode> {
+    let label = p.label.unwrap_or_default();
+    widget::act(
+        &state.ctx,
+        &caller.website_token,
+        caller.token(),
+        Action::AddLabel(label),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(label): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    widget::act(
+        &state.ctx,
+        &caller.website_token,
+        caller.token(),
+        Action::RemoveLabel(label),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

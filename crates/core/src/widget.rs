@@ -12,6 +12,7 @@ use switchboard_store::account_users::{self, AccountUser};
 use switchboard_store::contacts::{self, Contact, ContactInbox};
 use switchboard_store::conversations::{self, Conversation};
 use switchboard_store::inboxes::{self, Inbox, WebWidget, WorkingHour};
+use switchboard_store::labels::{self as label_store, Taggable};
 use switchboard_store::messages::{self, Message};
 use switchboard_store::users::{self, User};
 use switchboard_store::{Json, Tx, accounts};
@@ -688,6 +689,40 @@ pub enum Action {
     SetAttributes(Map<String, Value>),
     /// `destroy_custom_attributes`.
     RemoveAttribute(String),
+    /// `POST labels`: a label the account defines goes on the conversation.
+    AddLabel(String),
+    /// `DELETE labels/:label`.
+    RemoveLabel(String),
+}
+
+/// Adds (only a label the account defines) or removes a label on the conversation;
+/// whether anything changed.
+async fn relabel(
+    tx: &mut Tx,
+    c: &mut Conversation,
+    title: String,
+    adding: bool,
+    now: Timestamp,
+) -> Result<bool> {
+    let mut titles = label_store::on(tx.ex(), Taggable::Conversation(c.id)).await?;
+    let before = titles.clone();
+    if adding {
+        let defined = label_store::find_by_title(tx.ex(), c.account_id, &title)
+            .await?
+            .is_some();
+        if defined && !titles.contains(&title) {
+            titles.push(title);
+        }
+    } else {
+        titles.retain(|t| *t != title);
+    }
+    if titles == before {
+        return Ok(false);
+    }
+    let list = label_store::replace(tx.ex(), Taggable::Conversation(c.id), &titles, now).await?;
+    c.cached_label_list = Some(list.join(", "));
+    conversations::save(tx.ex(), c, now).await?;
+    Ok(true)
 }
 
 /// Chatwoot's end-conversation feature bit.
@@ -707,7 +742,7 @@ pub async fn act(
         .ok_or(Error::NotFound)?;
     let Some(mut c) = current(&mut tx, &v).await? else {
         return match action {
-            Action::Seen => Ok(()),
+            Action::Seen | Action::AddLabel(_) | Action::RemoveLabel(_) => Ok(()),
             _ => Err(Error::NotFound),
         };
     };
@@ -765,6 +800,16 @@ pub async fn act(
             c.custom_attributes = Some(Json(Value::Object(attrs)));
             conversations::save(tx.ex(), &c, now).await?;
             events.push("conversation.updated");
+        }
+        Action::AddLabel(title) => {
+            if relabel(&mut tx, &mut c, title, true, now).await? {
+                events.push("conversation.updated");
+            }
+        }
+        Action::RemoveLabel(title) => {
+            if relabel(&mut tx, &mut c, title, false, now).await? {
+                events.push("conversation.updated");
+            }
         }
         Action::RemoveAttribute(key) => {
             let mut attrs = match c.custom_attributes.take() {

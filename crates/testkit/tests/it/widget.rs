@@ -402,3 +402,61 @@ async fn a_known_identifier_makes_the_visitor_that_contact() {
         .await;
     assert_eq!(gone.status, 404, "the anonymous contact was merged away");
 }
+
+#[tokio::test]
+async fn set_label_takes_only_the_accounts_labels() {
+    let app = TestApp::spawn().await;
+    let s = site(&app, json!({})).await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/accounts/{}/labels", s.t.account_id),
+        Some(&s.t.admin.token),
+        Some(json!({"title": "vip"})),
+    )
+    .await;
+    let c = widget(&app, &s, Method::POST, "/config", None, None).await;
+    let token = c.body["website_channel_config"]["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    widget(
+        &app,
+        &s,
+        Method::POST,
+        "/messages",
+        Some(&token),
+        Some(json!({"message": {"content": "hi"}})),
+    )
+    .await;
+    for label in ["vip", "made-up"] {
+        let r = widget(
+            &app,
+            &s,
+            Method::POST,
+            "/labels",
+            Some(&token),
+            Some(json!({"label": label})),
+        )
+        .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+    }
+    let display = widget(&app, &s, Method::GET, "/conversations", Some(&token), None)
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let labels = format!(
+        "/api/v1/accounts/{}/conversations/{display}/labels",
+        s.t.account_id
+    );
+    let r = app
+        .call(Method::GET, &labels, Some(&s.t.admin.token), None)
+        .await;
+    assert_eq!(r.body["payload"], json!(["vip"]));
+    let r = widget(&app, &s, Method::DELETE, "/labels/vip", Some(&token), None).await;
+    assert_eq!(r.status, 204);
+    let r = app
+        .call(Method::GET, &labels, Some(&s.t.admin.token), None)
+        .await;
+    assert_eq!(r.body["payload"], json!([]));
+}
