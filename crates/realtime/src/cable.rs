@@ -155,7 +155,9 @@ impl Session {
                     }
                 }
                 msg = self.socket.recv() => match msg {
-                    Some(Ok(Message::Text(text))) => self.command(text.as_str()).await?,
+                    // Boxed: the subscribe path holds database and Redis futures, and an idle
+                    // socket should not carry their size.
+                    Some(Ok(Message::Text(text))) => Box::pin(self.command(text.as_str())).await?,
                     Some(Ok(Message::Binary(_))) => self.bad().await?,
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                     // Closed, or a protocol error (an oversized frame among them).
@@ -165,7 +167,7 @@ impl Session {
                     self.send(protocol::ping(unix_now())).await?;
                     pings = pings.wrapping_add(1);
                     if pings.is_multiple_of(PRESENCE_EVERY_PINGS) {
-                        self.refresh_presence().await;
+                        Box::pin(self.refresh_presence()).await;
                     }
                 }
             }
