@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod auth;
+pub mod cable;
 pub mod canned_responses;
 pub mod client;
 pub mod contact_exports;

@@ -8,6 +8,7 @@ pub mod access_tokens;
 pub mod account_users;
 pub mod accounts;
 pub mod attachments;
+pub mod cable;
 pub mod canned_responses;
 pub mod contacts;
 pub mod conversations;

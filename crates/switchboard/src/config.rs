@@ -76,6 +76,9 @@ pub struct Config {
     pub database_pool_size: u32,
     pub statement_timeout: Option<Duration>,
     pub redis_url: Option<Secret>,
+    /// `REDIS_KEY_PREFIX`: namespaces our Redis keys and pub/sub channel, so several
+    /// installations (or test runs) can share one Redis. Default `switchboard`.
+    pub redis_key_prefix: String,
     /// From `SECRET_KEY_BASE`; when unset, `serve` generates one under `DATA_DIR`.
     pub secret_key_base: Option<Secret>,
     pub frontend_url: String,
@@ -228,6 +231,9 @@ impl Config {
             database_pool_size,
             statement_timeout,
             redis_url,
+            redis_key_prefix: var("REDIS_KEY_PREFIX")
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "switchboard".into()),
             secret_key_base,
             frontend_url,
             installation_name: var("INSTALLATION_NAME").unwrap_or_else(|| "Switchboard".into()),

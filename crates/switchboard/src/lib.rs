@@ -12,8 +12,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use switchboard_api::{AppState, Probe};
+use switchboard_core::events::Bus;
 use switchboard_core::files::Files;
 use switchboard_core::{Ctx, Settings};
+use switchboard_realtime::Realtime;
 use switchboard_store::{Db, DbOptions};
 use tokio::net::TcpListener;
 
@@ -57,8 +59,14 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// The use-case context for a database and configuration.
+/// The use-case context for a database and configuration, with events dropped (CLI
+/// tasks); servers use `context_with` and their realtime bus.
 pub fn context(config: &Config, db: Db) -> anyhow::Result<Ctx> {
+    context_with(config, db, Arc::new(switchboard_core::events::Silent))
+}
+
+/// The use-case context, publishing live events to `events`.
+pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx> {
     let secret = secret_key_base(config)?;
     let max_upload = config.max_upload_mb * 1024 * 1024;
     let files = match &config.storage {
@@ -70,8 +78,7 @@ pub fn context(config: &Config, db: Db) -> anyhow::Result<Ctx> {
     Ok(Ctx {
         db,
         files,
-        // The realtime issue puts the in-process or Redis bus here.
-        events: Arc::new(switchboard_core::events::Silent),
+        events,
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             frontend_url: config.frontend_url.clone(),
@@ -142,6 +149,18 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_observed(config, role, listener, shutdown, |_| {}).await
+}
+
+/// `run`, handing the use-case context to `observe` once it is built (tests publish
+/// live events through its bus).
+pub async fn run_observed(
+    config: Config,
+    role: Role,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    observe: impl FnOnce(&Ctx),
+) -> anyhow::Result<()> {
     if role != Role::All && matches!(config.database, Database::Sqlite(_)) {
         anyhow::bail!(
             "`switchboard {}` needs PostgreSQL: set DATABASE_URL (or POSTGRES_HOST…); on SQLite use `switchboard serve`",
@@ -150,11 +169,29 @@ pub async fn run(
     }
     install_crypto();
     let db = open_database(&config).await?;
-    let queue: Option<Arc<dyn Probe>> = match &config.redis_url {
-        Some(url) => Some(Arc::new(redis_probe::RedisProbe::connect(&url.0).await?)),
-        None => None,
+    let (realtime, queue): (Realtime, Option<Arc<dyn Probe>>) = match &config.redis_url {
+        Some(url) => {
+            let probe = redis_probe::RedisProbe::connect(&url.0).await?;
+            let realtime = Realtime::redis(&url.0, &config.redis_key_prefix)
+                .await
+                .with_context(|| format!("cannot reach Redis at {}", config::redact_url(&url.0)))?;
+            let probe = redis_probe::WithCable {
+                probe,
+                realtime: realtime.clone(),
+            };
+            (realtime, Some(Arc::new(probe)))
+        }
+        None => (Realtime::in_process(), None),
     };
-    let ctx = context(&config, db.clone())?;
+    let ctx = context_with(&config, db.clone(), realtime.bus())?;
+    observe(&ctx);
+    // Sockets outlive the HTTP server's graceful shutdown (they are upgraded
+    // connections), so they are told to go when the shutdown starts.
+    let stopping = realtime.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.shutdown();
+    };
 
     let served = if role == Role::Worker {
         // The job worker arrives with the automation issue; until then a worker process
@@ -163,7 +200,7 @@ pub async fn run(
         shutdown.await;
         Ok(())
     } else {
-        let pages = switchboard_web::routes(ctx.clone());
+        let pages = switchboard_web::routes(ctx.clone()).merge(realtime.routes(ctx.clone()));
         let app = switchboard_api::router(AppState { ctx, queue }, pages);
         // Chatwoot (Rails) routes `/path/` like `/path`; clients rely on it.
         let app = tower::Layer::layer(
@@ -179,6 +216,7 @@ pub async fn run(
             .await
             .context("HTTP server failed")
     };
+    realtime.shutdown();
     db.close().await;
     served
 }

@@ -1,4 +1,4 @@
-//! Redis, as far as this issue needs it: reachable at start and pingable for health.
+//! Redis health: reachable at start, pingable, and (for `/cable`) subscribed.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -49,6 +49,25 @@ impl Probe for RedisProbe {
                 Ok(Ok(_)) => Ok(()),
                 Ok(Err(e)) => Err(e.to_string()),
                 Err(_) => Err("timed out".into()),
+            }
+        })
+    }
+}
+
+/// Redis for `/health/ready`: reachable, and this process subscribed for `/cable`.
+pub struct WithCable {
+    pub probe: RedisProbe,
+    pub realtime: switchboard_realtime::Realtime,
+}
+
+impl Probe for WithCable {
+    fn ping(&self) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            self.probe.ping().await?;
+            if self.realtime.is_delivering() {
+                Ok(())
+            } else {
+                Err("the /cable subscription is down (reconnecting)".into())
             }
         })
     }

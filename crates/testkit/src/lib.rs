@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -28,6 +28,9 @@ pub struct Storage {
     dir: Arc<TempDir>,
     database_url: Option<String>,
     redis_url: Option<String>,
+    /// Our Redis keys and channel for this storage only, so tests sharing one Redis
+    /// (and servers sharing this storage) see their own events alone.
+    redis_prefix: String,
 }
 
 impl Storage {
@@ -51,7 +54,12 @@ impl Storage {
             dir,
             database_url,
             redis_url,
+            redis_prefix: format!("sbtest:{}", uuid::Uuid::new_v4().simple()),
         })
+    }
+
+    pub fn redis_url(&self) -> Option<&str> {
+        self.redis_url.as_deref()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -80,6 +88,7 @@ impl Storage {
         }
         if let Some(url) = &self.redis_url {
             vars.insert("REDIS_URL".into(), url.clone());
+            vars.insert("REDIS_KEY_PREFIX".into(), self.redis_prefix.clone());
         }
         for (k, v) in extra {
             vars.insert((*k).to_string(), (*v).to_string());
@@ -129,6 +138,8 @@ pub struct TestApp {
     pub storage: Storage,
     pub client: reqwest::Client,
     extra: Vec<(String, String)>,
+    /// The running server's use-case context (its live-event bus, for `/cable` tests).
+    ctx: Arc<Mutex<Option<switchboard_core::Ctx>>>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -171,14 +182,23 @@ impl TestApp {
         vars.extend(pairs);
         let config = storage.config(&vars).expect("config");
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(switchboard::run(config, Role::All, listener, async {
-            let _ = rx.await;
-        }));
+        let ctx = Arc::new(Mutex::new(None));
+        let seen = ctx.clone();
+        let handle = tokio::spawn(switchboard::run_observed(
+            config,
+            Role::All,
+            listener,
+            async {
+                let _ = rx.await;
+            },
+            move |c| *seen.lock().unwrap() = Some(c.clone()),
+        ));
         let app = TestApp {
             addr,
             storage,
             client: client(),
             extra,
+            ctx,
             shutdown: Some(tx),
             handle: Some(handle),
         };
@@ -217,6 +237,17 @@ impl TestApp {
         let extra = self.extra.clone();
         let storage = self.stop().await;
         Self::start(storage, extra).await
+    }
+
+    /// Publishes a live event through the running server's bus, as a use case does.
+    pub fn publish(&self, event: switchboard_core::events::Broadcast) {
+        let ctx = self.ctx.lock().unwrap().clone().expect("server started");
+        ctx.events.publish(event);
+    }
+
+    /// `ws://…/cable` of this server.
+    pub fn cable_url(&self) -> String {
+        format!("ws://{}/cable", self.addr)
     }
 
     pub fn url(&self, path: &str) -> String {

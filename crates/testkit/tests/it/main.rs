@@ -22,6 +22,7 @@ mod onboarding;
 mod platform;
 mod process;
 mod profile;
+mod realtime;
 mod schema;
 mod snapshots;
 mod teams;

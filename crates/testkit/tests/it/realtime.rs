@@ -1,0 +1,664 @@
+//! `/cable`: real websockets against a running server, as Chatwoot's dashboard and
+//! widget open them. Use cases do not publish yet, so events are published through the
+//! server's own bus (`TestApp::publish`), exactly where use cases will.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use switchboard_core::events::Broadcast;
+use switchboard_testkit::reqwest::Method;
+use switchboard_testkit::{Tenant, TestApp};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+struct Cable {
+    ws: Ws,
+}
+
+impl Cable {
+    /// Connects as the ActionCable JS client does and reads the welcome.
+    async fn open(app: &TestApp) -> Cable {
+        let mut req = app.cable_url().into_client_request().unwrap();
+        req.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "actioncable-v1-json, actioncable-unsupported"
+                .parse()
+                .unwrap(),
+        );
+        let (ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
+        assert_eq!(
+            resp.headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some("actioncable-v1-json"),
+            "the JS client closes a socket whose protocol it did not ask for"
+        );
+        let mut c = Cable { ws };
+        assert_eq!(c.frame().await, json!({"type": "welcome"}));
+        c
+    }
+
+    async fn send(&mut self, v: Value) {
+        self.ws.send(Message::text(v.to_string())).await.unwrap();
+    }
+
+    async fn send_raw(&mut self, m: Message) {
+        let _ = self.ws.send(m).await;
+    }
+
+    /// The next frame, pings included.
+    async fn frame(&mut self) -> Value {
+        let m = tokio::time::timeout(Duration::from_secs(10), self.ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the socket is open")
+            .expect("a frame");
+        match m {
+            Message::Text(t) => serde_json::from_str(t.as_str()).unwrap(),
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+
+    /// The next frame that is not a ping, within 10 s.
+    async fn next(&mut self) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let f = tokio::time::timeout_at(deadline, self.frame())
+                .await
+                .expect("a frame other than a ping within 10 s");
+            if f["type"] != "ping" {
+                return f;
+            }
+        }
+    }
+
+    /// The next broadcast message (presence updates and pings skipped).
+    async fn event(&mut self) -> Value {
+        loop {
+            let f = self.next().await;
+            if f["message"]["event"] != "presence.update" {
+                return f;
+            }
+        }
+    }
+
+    async fn subscribe(&mut self, identifier: &Value) -> Value {
+        let id = identifier.to_string();
+        self.send(json!({"command": "subscribe", "identifier": id}))
+            .await;
+        self.next().await
+    }
+
+    /// Subscribes and expects the confirmation and the first presence update.
+    async fn join(&mut self, identifier: &Value) -> Value {
+        let id = identifier.to_string();
+        assert_eq!(
+            self.subscribe(identifier).await,
+            json!({"identifier": id, "type": "confirm_subscription"})
+        );
+        let presence = self.next().await;
+        assert_eq!(presence["identifier"], id);
+        assert_eq!(presence["message"]["event"], "presence.update");
+        presence["message"]["data"].clone()
+    }
+
+    /// Whether the server closes the socket within 5 s (frames before that are skipped).
+    async fn is_closed(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+}
+
+struct Agent {
+    id: i64,
+    pubsub_token: String,
+}
+
+async fn pubsub_token(app: &TestApp, token: &str) -> String {
+    let r = app
+        .call(Method::GET, "/api/v1/profile", Some(token), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["pubsub_token"].as_str().unwrap().to_string()
+}
+
+async fn admin_of(app: &TestApp, t: &Tenant) -> Agent {
+    Agent {
+        id: t.admin.id,
+        pubsub_token: pubsub_token(app, &t.admin.token).await,
+    }
+}
+
+async fn agent_in(app: &TestApp, platform: &str, t: &Tenant) -> Agent {
+    let p = app.user_in(platform, t.account_id, "agent").await;
+    Agent {
+        id: p.id,
+        pubsub_token: pubsub_token(app, &p.token).await,
+    }
+}
+
+/// A contact made through the Client API: (contact id, contact-inbox pubsub_token).
+async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
+    let inbox = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/inboxes", t.account_id),
+            Some(&t.admin.token),
+            Some(json!({"name": "API", "channel": {"type": "api"}})),
+        )
+        .await;
+    assert_eq!(inbox.status, 200, "{}", inbox.text);
+    let ident = inbox.body["inbox_identifier"].as_str().unwrap();
+    let c = app
+        .call(
+            Method::POST,
+            &format!("/public/api/v1/inboxes/{ident}/contacts"),
+            None,
+            Some(json!({"name": "Jo"})),
+        )
+        .await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    (
+        c.body["id"].as_i64().unwrap(),
+        c.body["pubsub_token"].as_str().unwrap().to_string(),
+    )
+}
+
+fn agent_identifier(a: &Agent, account_id: i64) -> Value {
+    json!({"channel": "RoomChannel", "pubsub_token": a.pubsub_token, "account_id": account_id, "user_id": a.id})
+}
+
+fn contact_identifier(token: &str) -> Value {
+    json!({"channel": "RoomChannel", "pubsub_token": token})
+}
+
+fn broadcast(account_id: i64, event: &str, streams: &[&str], except: Option<&str>) -> Broadcast {
+    Broadcast {
+        account_id,
+        event: event.into(),
+        data: json!({"account_id": account_id, "name": event}),
+        streams: streams.iter().map(|s| s.to_string()).collect(),
+        except: except.map(str::to_string),
+    }
+}
+
+fn account_stream(id: i64) -> String {
+    Broadcast::account_stream(id)
+}
+
+#[tokio::test]
+async fn an_agent_subscribes_gets_presence_and_pings() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let mut c = Cable::open(&app).await;
+    let presence = c.join(&agent_identifier(&a, t.account_id)).await;
+    assert_eq!(presence["account_id"], t.account_id);
+    // Chatwoot keys users by id as a string, with their availability.
+    assert_eq!(presence["users"], json!({a.id.to_string(): "online"}));
+    assert_eq!(presence["contacts"], json!({}));
+
+    let ping = c.frame().await;
+    assert_eq!(ping["type"], "ping");
+    assert!(ping["message"].as_u64().unwrap() > 1_700_000_000);
+
+    // update_presence answers with a fresh presence update.
+    let id = agent_identifier(&a, t.account_id).to_string();
+    c.send(
+        json!({"command": "message", "identifier": id, "data": "{\"action\":\"update_presence\"}"}),
+    )
+    .await;
+    let f = c.next().await;
+    assert_eq!(f["message"]["event"], "presence.update");
+    assert_eq!(f["message"]["data"]["users"][a.id.to_string()], "online");
+}
+
+#[tokio::test]
+async fn subscriptions_that_match_no_one_are_rejected() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let other = app.account_with_admin(&p, "Other").await;
+    let a = admin_of(&app, &t).await;
+    let (_, contact_token) = contact_in(&app, &t).await;
+    let mut c = Cable::open(&app).await;
+
+    let wrong = [
+        // A made-up token.
+        json!({"channel": "RoomChannel", "pubsub_token": "nope", "account_id": t.account_id, "user_id": a.id}),
+        // The right token with another user's id.
+        json!({"channel": "RoomChannel", "pubsub_token": a.pubsub_token, "account_id": t.account_id, "user_id": other.admin.id}),
+        // An account the user does not belong to.
+        agent_identifier(&a, other.account_id),
+        // A contact's token presented as an agent's.
+        json!({"channel": "RoomChannel", "pubsub_token": contact_token, "account_id": t.account_id, "user_id": a.id}),
+        // An agent's token presented as a contact's.
+        contact_identifier(&a.pubsub_token),
+        // Not RoomChannel, or not a channel identifier at all.
+        json!({"channel": "AppearanceChannel", "pubsub_token": a.pubsub_token}),
+        json!({"channel": "RoomChannel"}),
+        json!(["RoomChannel"]),
+    ];
+    for id in &wrong {
+        let f = c.subscribe(id).await;
+        assert_eq!(
+            f,
+            json!({"identifier": id.to_string(), "type": "reject_subscription"}),
+            "{id}"
+        );
+    }
+    // The socket is still usable after rejections.
+    c.join(&contact_identifier(&contact_token)).await;
+}
+
+#[tokio::test]
+async fn events_reach_their_streams_and_no_one_else() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let other = app.account_with_admin(&p, "Other").await;
+    let admin = admin_of(&app, &t).await;
+    let agent = agent_in(&app, &p, &t).await;
+    let outsider = admin_of(&app, &other).await;
+    let (contact_id, contact_token) = contact_in(&app, &t).await;
+
+    let mut s_admin = Cable::open(&app).await;
+    let mut s_agent = Cable::open(&app).await;
+    let mut s_outsider = Cable::open(&app).await;
+    let mut s_contact = Cable::open(&app).await;
+    let contact_presence = s_contact.join(&contact_identifier(&contact_token)).await;
+    // Contacts see agents, not other contacts.
+    assert!(contact_presence.get("contacts").is_none());
+    let admin_presence = s_admin.join(&agent_identifier(&admin, t.account_id)).await;
+    assert_eq!(
+        admin_presence["contacts"],
+        json!({contact_id.to_string(): "online"})
+    );
+    s_agent.join(&agent_identifier(&agent, t.account_id)).await;
+    s_outsider
+        .join(&agent_identifier(&outsider, other.account_id))
+        .await;
+
+    let acct = account_stream(t.account_id);
+    // To the admin and the contact by token (message.created).
+    app.publish(broadcast(
+        t.account_id,
+        "message.created",
+        &[&admin.pubsub_token, &contact_token],
+        None,
+    ));
+    // To every agent of the account (contact.created).
+    app.publish(broadcast(t.account_id, "contact.created", &[&acct], None));
+    // Typing: everyone listed but the typer.
+    app.publish(broadcast(
+        t.account_id,
+        "conversation.typing_on",
+        &[&admin.pubsub_token, &agent.pubsub_token, &contact_token],
+        Some(&admin.pubsub_token),
+    ));
+    // Listed twice (token and account): one frame.
+    app.publish(broadcast(
+        t.account_id,
+        "assignee.changed",
+        &[&admin.pubsub_token, &acct],
+        None,
+    ));
+    // The other account's agents only.
+    app.publish(broadcast(
+        other.account_id,
+        "contact.created",
+        &[&account_stream(other.account_id)],
+        None,
+    ));
+    // A marker for all, so "nothing else arrived" is checked by order, not by waiting.
+    app.publish(broadcast(
+        t.account_id,
+        "marker",
+        &[&admin.pubsub_token, &agent.pubsub_token, &contact_token],
+        None,
+    ));
+    app.publish(broadcast(
+        other.account_id,
+        "marker",
+        &[&outsider.pubsub_token],
+        None,
+    ));
+
+    async fn events(c: &mut Cable) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        loop {
+            let f = c.event().await;
+            let m = &f["message"];
+            out.push((
+                m["event"].as_str().unwrap().to_string(),
+                m["seq"].as_u64().unwrap(),
+            ));
+            if m["event"] == "marker" {
+                return out;
+            }
+        }
+    }
+    let admin_ev = events(&mut s_admin).await;
+    let names = |v: &[(String, u64)]| v.iter().map(|e| e.0.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&admin_ev),
+        [
+            "message.created",
+            "contact.created",
+            "assignee.changed",
+            "marker"
+        ]
+    );
+    // The sequence is per account and rises with every event of the account.
+    assert_eq!(
+        admin_ev.iter().map(|e| e.1).collect::<Vec<_>>(),
+        [1, 2, 4, 5]
+    );
+    assert_eq!(
+        names(&events(&mut s_agent).await),
+        [
+            "contact.created",
+            "conversation.typing_on",
+            "assignee.changed",
+            "marker"
+        ]
+    );
+    assert_eq!(
+        names(&events(&mut s_contact).await),
+        ["message.created", "conversation.typing_on", "marker"]
+    );
+    let out = events(&mut s_outsider).await;
+    assert_eq!(names(&out), ["contact.created", "marker"]);
+    assert_eq!(out.iter().map(|e| e.1).collect::<Vec<_>>(), [1, 2]);
+
+    // The frame as the dashboard reads it.
+    app.publish(broadcast(
+        t.account_id,
+        "conversation.created",
+        &[&contact_token],
+        None,
+    ));
+    let f = s_contact.event().await;
+    assert_eq!(
+        f,
+        json!({
+            "identifier": contact_identifier(&contact_token).to_string(),
+            "message": {
+                "event": "conversation.created",
+                "data": {"account_id": t.account_id, "name": "conversation.created"},
+                "seq": 6
+            }
+        })
+    );
+
+    // After unsubscribing, nothing more arrives; the socket still answers.
+    let id = agent_identifier(&agent, t.account_id).to_string();
+    s_agent
+        .send(json!({"command": "unsubscribe", "identifier": id}))
+        .await;
+    s_agent.join(&contact_identifier(&contact_token)).await;
+    app.publish(broadcast(t.account_id, "contact.updated", &[&acct], None));
+    app.publish(broadcast(t.account_id, "marker", &[&contact_token], None));
+    assert_eq!(s_agent.event().await["message"]["event"], "marker");
+}
+
+#[tokio::test]
+async fn a_reconnecting_client_catches_up_or_is_told_to_resync() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let acct = account_stream(t.account_id);
+    // A watcher sees every event, so the test knows when they are all stored.
+    let mut watcher = Cable::open(&app).await;
+    watcher.join(&agent_identifier(&a, t.account_id)).await;
+    for i in 1..=5 {
+        app.publish(broadcast(t.account_id, &format!("e{i}"), &[&acct], None));
+    }
+    for _ in 1..=5 {
+        watcher.event().await;
+    }
+
+    let mut c = Cable::open(&app).await;
+    let mut id = agent_identifier(&a, t.account_id);
+    id["since"] = json!(2);
+    c.join(&id).await;
+    for (seq, name) in [(3, "e3"), (4, "e4"), (5, "e5")] {
+        let f = c.event().await;
+        assert_eq!(f["identifier"], id.to_string());
+        assert_eq!(f["message"]["seq"], seq);
+        assert_eq!(f["message"]["event"], name);
+    }
+    // Live events follow without a repeat.
+    app.publish(broadcast(t.account_id, "e6", &[&acct], None));
+    let f = c.event().await;
+    assert_eq!(
+        (f["message"]["seq"].as_u64(), f["message"]["event"].as_str()),
+        (Some(6), Some("e6"))
+    );
+
+    // Nothing missed: nothing replayed.
+    let mut c2 = Cable::open(&app).await;
+    id["since"] = json!(6);
+    c2.join(&id).await;
+    app.publish(broadcast(t.account_id, "e7", &[&acct], None));
+    assert_eq!(c2.event().await["message"]["seq"], 7);
+
+    // A sequence this server never issued (from before a reset): resync.
+    let mut c3 = Cable::open(&app).await;
+    id["since"] = json!(1000);
+    c3.join(&id).await;
+    let f = c3.event().await;
+    assert_eq!(f["message"]["event"], "resync");
+    assert_eq!(f["message"]["data"]["account_id"], t.account_id);
+
+    // A gap older than the buffer: resync.
+    let n = switchboard_realtime_capacity() + 10;
+    for i in 0..n {
+        app.publish(broadcast(t.account_id, &format!("bulk{i}"), &[&acct], None));
+        if i % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    let last = loop {
+        let f = watcher.event().await;
+        if f["message"]["event"] == format!("bulk{}", n - 1) {
+            break f["message"]["seq"].as_u64().unwrap();
+        }
+    };
+    let mut c4 = Cable::open(&app).await;
+    id["since"] = json!(3);
+    c4.join(&id).await;
+    assert_eq!(c4.event().await["message"]["event"], "resync");
+    // A recent position still replays.
+    let mut c5 = Cable::open(&app).await;
+    id["since"] = json!(last - 1);
+    c5.join(&id).await;
+    assert_eq!(c5.event().await["message"]["seq"], last);
+}
+
+fn switchboard_realtime_capacity() -> usize {
+    switchboard_realtime::REPLAY_CAPACITY
+}
+
+#[tokio::test]
+async fn bad_input_closes_only_the_offending_socket() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let acct = account_stream(t.account_id);
+    let mut good = Cable::open(&app).await;
+    good.join(&agent_identifier(&a, t.account_id)).await;
+
+    // Malformed JSON, unknown commands, binary frames, actions on no subscription.
+    let mut c = Cable::open(&app).await;
+    c.send_raw(Message::text("{not json")).await;
+    c.send(json!({"command": "launch", "identifier": "{}"}))
+        .await;
+    c.send_raw(Message::binary(vec![1u8, 2, 3])).await;
+    c.send(json!({"command": "message", "identifier": "{}", "data": "{\"action\":\"update_presence\"}"}))
+        .await;
+    c.send(json!({"command": "message"})).await;
+    let f = c.next().await;
+    assert_eq!(
+        f,
+        json!({"type": "disconnect", "reason": "invalid_request", "reconnect": false})
+    );
+    assert!(c.is_closed().await);
+
+    // An oversized frame.
+    let mut big = Cable::open(&app).await;
+    let huge = "x".repeat(switchboard_realtime::MAX_FRAME + 1);
+    big.send(json!({"command": "subscribe", "identifier": huge}))
+        .await;
+    assert!(big.is_closed().await);
+
+    // A flood of subscribe requests (all rejected ones, cheap for the client).
+    let mut flood = Cable::open(&app).await;
+    for i in 0..=switchboard_realtime::MAX_SUBSCRIBES_PER_MINUTE {
+        let id = json!({"channel": "RoomChannel", "pubsub_token": format!("guess{i}")});
+        flood
+            .send(json!({"command": "subscribe", "identifier": id.to_string()}))
+            .await;
+    }
+    assert!(flood.is_closed().await);
+
+    // The well-behaved socket never noticed.
+    app.publish(broadcast(t.account_id, "still.here", &[&acct], None));
+    assert_eq!(good.event().await["message"]["event"], "still.here");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_is_told_to_resync_and_does_not_hold_up_others() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let acct = account_stream(t.account_id);
+    let mut fast = Cable::open(&app).await;
+    fast.join(&agent_identifier(&a, t.account_id)).await;
+    let mut slow = Cable::open(&app).await;
+    slow.join(&agent_identifier(&a, t.account_id)).await;
+
+    // Far more than the socket queue and the kernel's buffers hold, while `slow` reads
+    // nothing and `fast` reads as it comes.
+    let n: i64 = 1200;
+    let reader = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while seen.len() < n as usize {
+            let f = fast.event().await;
+            assert_eq!(f["message"]["event"], "bulk", "{f}");
+            seen.push(f["message"]["data"]["i"].as_i64().unwrap());
+        }
+        seen
+    });
+    let pad = "x".repeat(32 * 1024);
+    for i in 0..n {
+        let mut b = broadcast(t.account_id, "bulk", &[&acct], None);
+        b.data = json!({"i": i, "pad": pad});
+        app.publish(b);
+        if i % 20 == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    assert_eq!(reader.await.unwrap(), (0..n).collect::<Vec<_>>());
+
+    let mut got = 0;
+    loop {
+        let f = slow.event().await;
+        if f["message"]["event"] == "resync" {
+            break;
+        }
+        got += 1;
+        assert!(got < n, "the slow reader got everything and no resync");
+    }
+}
+
+#[tokio::test]
+async fn health_reports_the_realtime_bus() {
+    let app = TestApp::spawn().await;
+    let r = app.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    if app.storage.redis_url().is_some() {
+        assert_eq!(r.body["redis"], "ok");
+    }
+}
+
+/// Two web processes sharing PostgreSQL and Redis: an event published on one reaches a
+/// socket connected to the other, and catch-up works from either.
+#[tokio::test]
+async fn two_servers_share_events_through_redis() {
+    if std::env::var("TEST_REDIS_URL").map_or(true, |v| v.is_empty()) {
+        return;
+    }
+    let one = TestApp::spawn().await;
+    let two = TestApp::start_on(one.storage.clone()).await;
+    let p = one.platform_token().await;
+    let t = one.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&one, &t).await;
+    let (_, contact_token) = contact_in(&one, &t).await;
+    let acct = account_stream(t.account_id);
+
+    let mut on_two = Cable::open(&two).await;
+    on_two.join(&agent_identifier(&a, t.account_id)).await;
+    let mut contact_on_one = Cable::open(&one).await;
+    contact_on_one
+        .join(&contact_identifier(&contact_token))
+        .await;
+
+    one.publish(broadcast(t.account_id, "from.one", &[&acct], None));
+    let f = on_two.event().await;
+    assert_eq!(
+        (f["message"]["event"].as_str(), f["message"]["seq"].as_u64()),
+        (Some("from.one"), Some(1))
+    );
+    two.publish(broadcast(t.account_id, "from.two", &[&contact_token], None));
+    let f = contact_on_one.event().await;
+    assert_eq!(
+        (f["message"]["event"].as_str(), f["message"]["seq"].as_u64()),
+        (Some("from.two"), Some(2))
+    );
+
+    // Presence is shared: the contact on one shows for the agent on two.
+    let id = agent_identifier(&a, t.account_id).to_string();
+    on_two
+        .send(json!({"command": "message", "identifier": id, "data": "{\"action\":\"update_presence\"}"}))
+        .await;
+    let f = on_two.next().await;
+    assert_eq!(f["message"]["event"], "presence.update");
+    assert_eq!(
+        f["message"]["data"]["contacts"].as_object().unwrap().len(),
+        1
+    );
+
+    // Catch-up on two of events published on one while away.
+    drop(on_two);
+    one.publish(broadcast(t.account_id, "while.away", &[&acct], None));
+    one.publish(broadcast(t.account_id, "marker", &[&contact_token], None));
+    assert_eq!(contact_on_one.event().await["message"]["event"], "marker");
+    let mut back = Cable::open(&two).await;
+    let mut id = agent_identifier(&a, t.account_id);
+    id["since"] = json!(2);
+    back.join(&id).await;
+    let f = back.event().await;
+    assert_eq!(
+        (f["message"]["event"].as_str(), f["message"]["seq"].as_u64()),
+        (Some("while.away"), Some(3))
+    );
+
+    let r = two.call(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(r.body["redis"], "ok");
+}
