@@ -662,3 +662,194 @@ async fn two_servers_share_events_through_redis() {
     let r = two.call(Method::GET, "/health/ready", None, None).await;
     assert_eq!(r.body["redis"], "ok");
 }
+
+impl Cable {
+    /// No broadcast (presence and pings aside) arrives within `ms`.
+    async fn is_quiet(&mut self, ms: u64) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let f: Value = serde_json::from_str(t.as_str()).unwrap();
+                    if f["type"] != "ping" && f["message"]["event"] != "presence.update" {
+                        return false;
+                    }
+                }
+                Ok(_) => return false,
+            }
+        }
+    }
+
+    /// The next broadcast's event name and data.
+    async fn named(&mut self) -> (String, Value) {
+        let f = self.event().await;
+        (
+            f["message"]["event"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            f["message"]["data"].clone(),
+        )
+    }
+}
+
+/// What the use cases publish, end to end: a contact writes through the Client API, an
+/// agent answers and adds a private note; each socket gets what Chatwoot would send it.
+#[tokio::test]
+async fn changes_reach_the_right_sockets_live() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let admin = admin_of(&app, &t).await;
+    let member = agent_in(&app, &p, &t).await;
+    let outsider = agent_in(&app, &p, &t).await;
+    let inbox = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/inboxes", t.account_id),
+            Some(&t.admin.token),
+            Some(json!({"name": "API", "channel": {"type": "api"}})),
+        )
+        .await;
+    app.call(
+        Method::POST,
+        &format!("/api/v1/accounts/{}/inbox_members", t.account_id),
+        Some(&t.admin.token),
+        Some(json!({"inbox_id": inbox.body["id"], "user_ids": [member.id]})),
+    )
+    .await;
+    let ident = inbox.body["inbox_identifier"].as_str().unwrap().to_string();
+    let base = format!("/public/api/v1/inboxes/{ident}");
+    let c = app
+        .call(
+            Method::POST,
+            &format!("{base}/contacts"),
+            None,
+            Some(json!({"name": "Jo"})),
+        )
+        .await;
+    let source = c.body["source_id"].as_str().unwrap().to_string();
+    let contact_token = c.body["pubsub_token"].as_str().unwrap().to_string();
+
+    let mut admin_ws = Cable::open(&app).await;
+    admin_ws.join(&agent_identifier(&admin, t.account_id)).await;
+    let mut member_ws = Cable::open(&app).await;
+    member_ws
+        .join(&agent_identifier(&member, t.account_id))
+        .await;
+    let mut outsider_ws = Cable::open(&app).await;
+    outsider_ws
+        .join(&agent_identifier(&outsider, t.account_id))
+        .await;
+    let mut contact_ws = Cable::open(&app).await;
+    contact_ws.join(&contact_identifier(&contact_token)).await;
+
+    // The contact opens a conversation and writes.
+    let conv = app
+        .call(
+            Method::POST,
+            &format!("{base}/contacts/{source}/conversations"),
+            None,
+            None,
+        )
+        .await;
+    let display = conv.body["id"].as_i64().unwrap();
+    app.call(
+        Method::POST,
+        &format!("{base}/contacts/{source}/conversations/{display}/messages"),
+        None,
+        Some(json!({"content": "Is my order shipped?"})),
+    )
+    .await;
+    for ws in [&mut admin_ws, &mut member_ws] {
+        let (event, data) = ws.named().await;
+        assert_eq!(event, "conversation.created");
+        assert_eq!(data["id"], display);
+        assert_eq!(data["account_id"], t.account_id);
+        let (event, data) = ws.named().await;
+        assert_eq!(event, "message.created");
+        assert_eq!(data["content"], "Is my order shipped?");
+        assert_eq!(data["message_type"], 0);
+        assert_eq!(data["conversation_id"], display);
+        assert_eq!(data["sender"]["type"], "contact");
+    }
+    let (event, _) = contact_ws.named().await;
+    assert_eq!(event, "conversation.created");
+    let (event, data) = contact_ws.named().await;
+    assert_eq!(event, "message.created");
+    assert_eq!(data["content"], "Is my order shipped?");
+
+    // A private note reaches the agents only; the reply reaches the contact too.
+    let messages = format!(
+        "/api/v1/accounts/{}/conversations/{display}/messages",
+        t.account_id
+    );
+    app.call(
+        Method::POST,
+        &messages,
+        Some(&t.admin.token),
+        Some(json!({"content": "check the warehouse", "private": true})),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        &messages,
+        Some(&t.admin.token),
+        Some(json!({"content": "Yes, it left today"})),
+    )
+    .await;
+    for ws in [&mut admin_ws, &mut member_ws] {
+        let (_, note) = ws.named().await;
+        assert_eq!(note["private"], true);
+        let (_, reply) = ws.named().await;
+        assert_eq!(reply["content"], "Yes, it left today");
+        assert_eq!(reply["message_type"], 1);
+        assert_eq!(reply["sender"]["type"], "user");
+    }
+    let (event, reply) = contact_ws.named().await;
+    assert_eq!(event, "message.created");
+    assert_eq!(
+        reply["content"], "Yes, it left today",
+        "the private note never reaches the contact"
+    );
+
+    // Resolving: a status change (with its activity message) for agents and contact.
+    app.call(
+        Method::POST,
+        &format!(
+            "/api/v1/accounts/{}/conversations/{display}/toggle_status",
+            t.account_id
+        ),
+        Some(&t.admin.token),
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    for ws in [&mut admin_ws, &mut member_ws] {
+        let (event, activity) = ws.named().await;
+        assert_eq!(event, "message.created");
+        assert_eq!(activity["message_type"], 2);
+        let (event, data) = ws.named().await;
+        assert_eq!(event, "conversation.status_changed");
+        assert_eq!(data["status"], "resolved");
+    }
+    let (event, data) = contact_ws.named().await;
+    assert_eq!(event, "conversation.status_changed", "{data}");
+
+    // The contact types: the agents see it, the contact does not get its own.
+    app.call(
+        Method::POST,
+        &format!("{base}/contacts/{source}/conversations/{display}/toggle_typing"),
+        None,
+        Some(json!({"typing_status": "on"})),
+    )
+    .await;
+    let (event, data) = member_ws.named().await;
+    assert_eq!(event, "conversation.typing_on");
+    assert_eq!(data["user"]["type"], "contact");
+    assert_eq!(data["is_private"], false);
+
+    // An agent outside the inbox saw none of it, and the contact none of the rest.
+    assert!(outsider_ws.is_quiet(500).await);
+    assert!(contact_ws.is_quiet(300).await);
+}
