@@ -1,6 +1,6 @@
 //! `/cable`: real websockets against a running server, as Chatwoot's dashboard and
-//! widget open them. Use cases do not publish yet, so events are published through the
-//! server's own bus (`TestApp::publish`), exactly where use cases will.
+//! widget open them. Protocol tests publish through the server's own bus
+//! (`TestApp::publish`), where use cases publish; the last test drives the use cases.
 
 use std::time::Duration;
 
