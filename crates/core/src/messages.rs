@@ -347,13 +347,21 @@ pub async fn delete(
     m.content_attributes = Some(Json(serde_json::json!({ "deleted": true })));
     let m = messages::save(tx.ex(), &m, Timestamp::now()).await?;
     let gone = attachments::delete_for_message(tx.ex(), m.id).await?;
-    let d = one(ctx, tx.ex(), c).await?;
-    tx.commit().await?;
+    let shown = updated(ctx, tx, c, m, caller).await?;
     ctx.files.forget(&gone).await;
-    let shown = complete(ctx, account, &d, vec![m])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)?;
+    Ok(shown)
+}
+
+/// Commits a change to message `m` and shows it, as the answer and live.
+async fn updated(
+    ctx: &Ctx,
+    mut tx: Tx,
+    c: Conversation,
+    m: Message,
+    caller: &User,
+) -> Result<MessageDetails> {
+    let shown = single(ctx, tx.ex(), c, m, Some(caller), true).await?;
+    tx.commit().await?;
     crate::live::message(ctx, "message.updated", &shown).await;
     Ok(shown)
 }
@@ -398,14 +406,7 @@ pub async fn update_status(
         )
         .await?;
     }
-    let d = one(ctx, tx.ex(), c).await?;
-    tx.commit().await?;
-    let shown = complete(ctx, account, &d, vec![m])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)?;
-    crate::live::message(ctx, "message.updated", &shown).await;
-    Ok(shown)
+    updated(ctx, tx, c, m, caller).await
 }
 
 /// `POST …/messages/:id/retry`: back to `sent` with the error cleared, as Chatwoot does
@@ -428,14 +429,7 @@ pub async fn retry(
         Timestamp::now(),
     )
     .await?;
-    let d = one(ctx, tx.ex(), c).await?;
-    tx.commit().await?;
-    let shown = complete(ctx, account, &d, vec![m])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)?;
-    crate::live::message(ctx, "message.updated", &shown).await;
-    Ok(shown)
+    updated(ctx, tx, c, m, caller).await
 }
 
 fn object(v: &Option<Json<Value>>) -> Map<String, Value> {

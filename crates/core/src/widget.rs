@@ -173,13 +173,20 @@ async fn new_visitor(tx: &mut Tx, site: Site, name: Option<String>) -> Result<Vi
     })
 }
 
-/// The visitor a request names; none (or a bad token) → 404, as Chatwoot answers.
-pub async fn visitor(ctx: &Ctx, website_token: &str, token: Option<&str>) -> Result<Visitor> {
+/// A transaction on the visitor a request names; none (or a bad token) → 404, as
+/// Chatwoot answers.
+async fn known(ctx: &Ctx, website_token: &str, token: Option<&str>) -> Result<(Tx, Visitor)> {
     let mut tx = ctx.db.begin().await?;
     let site = site(&mut tx, website_token).await?;
     let v = find_visitor(ctx, &mut tx, site, token)
         .await?
         .ok_or(Error::NotFound)?;
+    Ok((tx, v))
+}
+
+/// The visitor a request names; none (or a bad token) → 404, as Chatwoot answers.
+pub async fn visitor(ctx: &Ctx, website_token: &str, token: Option<&str>) -> Result<Visitor> {
+    let (tx, v) = known(ctx, website_token, token).await?;
     tx.commit().await?;
     Ok(v)
 }
@@ -304,11 +311,7 @@ pub async fn update_contact(
     token: Option<&str>,
     id: Identity,
 ) -> Result<Contact> {
-    let mut tx = ctx.db.begin().await?;
-    let site = site(&mut tx, website_token).await?;
-    let v = find_visitor(ctx, &mut tx, site, token)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (mut tx, v) = known(ctx, website_token, token).await?;
     let contact = identify(&mut tx, &v.contact, &id).await?;
     tx.commit().await?;
     crate::live::contact(ctx, "contact.updated", &contact);
@@ -409,11 +412,7 @@ pub async fn conversation(
     website_token: &str,
     token: Option<&str>,
 ) -> Result<Option<Conversation>> {
-    let mut tx = ctx.db.begin().await?;
-    let site = site(&mut tx, website_token).await?;
-    let v = find_visitor(ctx, &mut tx, site, token)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (mut tx, v) = known(ctx, website_token, token).await?;
     let c = current(&mut tx, &v).await?;
     tx.commit().await?;
     Ok(c)
@@ -498,11 +497,7 @@ pub async fn create_message(
         .map(crate::messages::Attachable::Stored)
         .collect();
     let created = async {
-        let mut tx = ctx.db.begin().await?;
-        let site = site(&mut tx, website_token).await?;
-        let v = find_visitor(ctx, &mut tx, site, token)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let (mut tx, v) = known(ctx, website_token, token).await?;
         let (c, opened) = match current(&mut tx, &v).await? {
             Some(c) => (c, false),
             None => (open_conversation(&mut tx, &v, &m, Map::new()).await?, true),
@@ -556,11 +551,7 @@ pub async fn create_conversation(
     m: NewMessage,
     custom_attributes: Map<String, Value>,
 ) -> Result<(Visitor, Conversation, Vec<PublicMessage>)> {
-    let mut tx = ctx.db.begin().await?;
-    let site = site(&mut tx, website_token).await?;
-    let mut v = find_visitor(ctx, &mut tx, site, token)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (mut tx, mut v) = known(ctx, website_token, token).await?;
     // Chatwoot keeps a name the visitor already has.
     let mut id = contact;
     if !v.contact.name.as_deref().unwrap_or_default().is_empty()
@@ -604,11 +595,7 @@ pub async fn messages(
     token: Option<&str>,
     before: Option<i64>,
 ) -> Result<(Visitor, Option<Conversation>, Vec<PublicMessage>)> {
-    let mut tx = ctx.db.begin().await?;
-    let site = site(&mut tx, website_token).await?;
-    let v = find_visitor(ctx, &mut tx, site, token)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (mut tx, v) = known(ctx, website_token, token).await?;
     let c = current(&mut tx, &v).await?;
     let list = match &c {
         Some(c) => messages::page_public(tx.ex(), c.id, before, 20).await?,
@@ -630,11 +617,7 @@ pub async fn update_message(
     submitted_email: Option<String>,
     submitted_values: Option<Value>,
 ) -> Result<(Contact, Conversation, Message)> {
-    let mut tx = ctx.db.begin().await?;
-    let site = site(&mut tx, website_token).await?;
-    let mut v = find_visitor(ctx, &mut tx, site, token)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (mut tx, mut v) = known(ctx, website_token, token).await?;
     let mine = conversations_of(&mut tx, &v).await?;
     let (c, mut m) = {
         let mut found = None;
@@ -735,11 +718,7 @@ pub async fn act(
     token: Option<&str>,
     action: Action,
 ) -> Result<()> {
-    let mut tx = ctx.db.begin().await?;
-    let site = site(&mut tx, website_token).await?;
-    let v = find_visitor(ctx, &mut tx, site, token)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (mut tx, v) = known(ctx, website_token, token).await?;
     let Some(mut c) = current(&mut tx, &v).await? else {
         return match action {
             Action::Seen | Action::AddLabel(_) | Action::RemoveLabel(_) => Ok(()),

@@ -123,6 +123,21 @@ async fn fresh_postgres_database(admin_url: &str) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
+/// Hex HMAC-SHA256 computed by Python's standard library, as an outside client would,
+/// so a mistake in the server's HMAC code cannot hide behind the same code in a test.
+pub fn hmac_sha256_hex(key: &str, message: &str) -> String {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())",
+            key,
+            message,
+        ])
+        .output()
+        .expect("python3");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// An HTTP client that does not follow redirects (so tests see them).
 pub fn client() -> reqwest::Client {
     switchboard::install_crypto();

@@ -21,16 +21,6 @@ async fn api_inbox(app: &TestApp, t: &Tenant, extra: Value) -> Value {
     r.body
 }
 
-fn hmac_hex(key: &str, message: &str) -> String {
-    // Computed with Python's standard library, as an outside client would, so a mistake
-    // in the server's own HMAC code cannot hide behind the same code in the test.
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())", key, message])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 #[tokio::test]
 async fn a_contact_talks_through_the_client_api() {
     let app = TestApp::spawn().await;
@@ -289,7 +279,7 @@ async fn hmac_identity_when_the_inbox_demands_it() {
         "/public/api/v1/inboxes/{}",
         inbox["inbox_identifier"].as_str().unwrap()
     );
-    let good = hmac_hex(key, "user-42");
+    let good = switchboard_testkit::hmac_sha256_hex(key, "user-42");
 
     let refused = app
         .call(

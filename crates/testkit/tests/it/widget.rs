@@ -61,14 +61,6 @@ async fn widget(
     Reply::from(req.send().await.unwrap()).await
 }
 
-fn hmac_hex(key: &str, message: &str) -> String {
-    let out = std::process::Command::new("python3")
-        .args(["-c", "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())", key, message])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 #[tokio::test]
 async fn a_visitor_chats_through_the_widget() {
     let app = TestApp::spawn().await;
@@ -267,7 +259,7 @@ async fn set_user_with_identity_validation() {
     let r = set(json!({"identifier": "user-42", "email": "jo@example.com"})).await;
     assert_eq!(r.status, 401);
 
-    let hash = hmac_hex(&s.hmac, "user-42");
+    let hash = switchboard_testkit::hmac_sha256_hex(&s.hmac, "user-42");
     let r = set(json!({"identifier": "user-42", "identifier_hash": hash, "email": "jo@example.com", "name": "Jo", "phone_number": "not a phone"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["has_email"], true);
@@ -281,7 +273,7 @@ async fn set_user_with_identity_validation() {
     assert_eq!(me.body["identifier"], "user-42");
 
     // Another identifier on the same browser: a new contact and a new token.
-    let hash = hmac_hex(&s.hmac, "user-43");
+    let hash = switchboard_testkit::hmac_sha256_hex(&s.hmac, "user-43");
     let r = set(json!({"identifier": "user-43", "identifier_hash": hash, "name": "Al"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let fresh = r.body["widget_auth_token"].as_str().unwrap().to_string();
