@@ -160,7 +160,10 @@ pub async fn create_contact(
             };
             let mut f = blank();
             crate::contacts::apply_input(&mut f, input)?;
-            contacts::insert(tx.ex(), account, &f, now).await?
+            let made = contacts::insert(tx.ex(), account, &f, now).await?;
+            crate::webhooks::contact_event(tx.ex(), "contact_created", account, made.id, None)
+                .await?;
+            made
         }
     };
     let source = c
@@ -279,6 +282,7 @@ pub async fn update_contact(
     crate::contacts::check_unique_in(&mut tx, account, &f, Some(found.contact.id)).await?;
     let contact =
         contacts::update(tx.ex(), account, found.contact.id, &f, Timestamp::now()).await?;
+    crate::webhooks::contact_updated(tx.ex(), &found.contact, &contact).await?;
     tx.commit().await?;
     Ok(contact)
 }
@@ -363,6 +367,7 @@ pub async fn create_conversation(
     )
     .await?;
     let display_id = c.display_id;
+    crate::webhooks::conversation_event(tx.ex(), "conversation_created", &c, None).await?;
     let view = public_view(&mut tx, &found.contact, c).await?;
     tx.commit().await?;
     show_live(
@@ -417,9 +422,24 @@ pub async fn resolve(
     let mut said = Vec::new();
     if c.status != ConversationStatus::Resolved.value() {
         let now = Timestamp::now();
+        let previous = ConversationStatus::from_value(c.status).map(ConversationStatus::as_str);
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
+        let diff = crate::webhooks::changed(
+            "status",
+            serde_json::json!(previous),
+            serde_json::json!("resolved"),
+        );
+        crate::webhooks::conversation_event(
+            tx.ex(),
+            "conversation_status_changed",
+            &c,
+            Some(diff.clone()),
+        )
+        .await?;
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+            .await?;
         let name = found.contact.name.clone().unwrap_or_default();
         said.push(
             activity(
@@ -571,6 +591,7 @@ pub async fn update_message(
         attrs.insert("submitted_values".into(), values);
         m.content_attributes = Some(Json(Value::Object(attrs)));
         m = messages::save(tx.ex(), &m, now).await?;
+        crate::webhooks::message_event(tx.ex(), "message_updated", &c, &m).await?;
     }
     let people: HashMap<UserId, User> = users::list_for_account(tx.ex(), c.account_id)
         .await?
@@ -613,6 +634,7 @@ pub async fn create_message(
         ..Default::default()
     };
     let (m, c) = post(ctx, &mut tx, None, &ci.inbox, c, input, Timestamp::now()).await?;
+    crate::webhooks::message_event(tx.ex(), "message_created", &c, &m).await?;
     tx.commit().await?;
     crate::messages::show_new(ctx, c.clone(), m.clone()).await;
     Ok((found.contact, c, m))

@@ -24,6 +24,8 @@ pub struct Settings {
     /// `CONVERSATION_MESSAGE_PER_MINUTE_LIMIT`: more messages than this in a minute in
     /// one conversation are refused (Chatwoot's guard against loops).
     pub message_per_minute_limit: i64,
+    /// Which internal addresses outbound requests may reach (`ALLOWED_PRIVATE_ADDRESSES`).
+    pub outbound: crate::outbound::Policy,
 }
 
 /// Everything a use case works with. Cheap to clone.

@@ -17,10 +17,12 @@ pub mod files;
 pub mod filters;
 pub mod inboxes;
 pub mod installation;
+pub mod jobs;
 pub mod labels;
 pub mod live;
 pub mod members;
 pub mod messages;
+pub mod outbound;
 pub mod participants;
 pub mod platform;
 pub mod profile;
@@ -28,6 +30,7 @@ pub mod secrets;
 pub mod teams;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 mod ctx;
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use switchboard_api::{AppState, Probe};
 use switchboard_core::files::Files;
+use switchboard_core::jobs::WorkerOptions;
 use switchboard_core::{Ctx, Settings};
 use switchboard_store::{Db, DbOptions};
 use tokio::net::TcpListener;
@@ -79,6 +80,9 @@ pub fn context(config: &Config, db: Db) -> anyhow::Result<Ctx> {
             signup: config.signup,
             mailer_sender_email: config.mailer_sender_email.clone(),
             message_per_minute_limit: config.message_per_minute_limit,
+            outbound: switchboard_core::outbound::Policy {
+                allowed: config.allowed_private_addresses.clone(),
+            },
         }),
     })
 }
@@ -155,11 +159,33 @@ pub async fn run(
     };
     let ctx = context(&config, db.clone())?;
 
-    let served = if role == Role::Worker {
-        // The job worker arrives with the automation issue; until then a worker process
-        // holds its connections and waits to be stopped.
-        tracing::info!("worker started (no background jobs are defined yet)");
+    let worker_options = WorkerOptions {
+        poll_interval: config.job_poll_interval,
+        retry_base: config.job_retry_base,
+        ..WorkerOptions::default()
+    };
+    // One shutdown signal for the web server and the worker.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let signal = tokio::spawn(async move {
         shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let worker = (role != Role::Web).then(|| {
+        tokio::spawn(switchboard_core::jobs::run(
+            ctx.clone(),
+            worker_options,
+            stopped(),
+        ))
+    });
+
+    let served = if role == Role::Worker {
+        stopped().await;
         Ok(())
     } else {
         let pages = switchboard_web::routes(ctx.clone());
@@ -174,10 +200,15 @@ pub async fn run(
                 std::net::SocketAddr,
             >(app);
         axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stopped())
             .await
             .context("HTTP server failed")
     };
+    // The worker finishes or hands back its running jobs before the pool closes.
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    signal.abort();
     db.close().await;
     served
 }

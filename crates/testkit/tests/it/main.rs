@@ -25,3 +25,4 @@ mod profile;
 mod schema;
 mod snapshots;
 mod teams;
+mod webhooks;
