@@ -93,9 +93,19 @@ pub async fn run(ctx: Ctx, opts: WorkerOptions, shutdown: impl Future<Output = (
             }
         };
         if batch.is_empty() {
+            let nap = match jobs::next_due(&ctx.db).await {
+                Ok(Some(due)) => {
+                    let ms = due.millis().saturating_sub(Timestamp::now().millis());
+                    // At least a moment: a due job another worker is claiming right now
+                    // must not make this one spin.
+                    Duration::from_millis(u64::try_from(ms).unwrap_or(0).max(10))
+                        .min(opts.poll_interval)
+                }
+                _ => opts.poll_interval,
+            };
             tokio::select! {
                 () = jobs::WAKE.notified() => continue,
-                () = tokio::time::sleep(opts.poll_interval) => continue,
+                () = tokio::time::sleep(nap) => continue,
                 () = &mut shutdown => break,
             }
         }

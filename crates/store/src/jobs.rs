@@ -141,6 +141,17 @@ pub async fn claim(
     Ok(jobs)
 }
 
+/// When the next queued job falls due, if any: an idle worker sleeps until then rather
+/// than a whole poll interval, so short retries happen on time.
+pub async fn next_due(db: &Db) -> StoreResult<Option<Timestamp>> {
+    let mut conn = db.conn().await?;
+    Ok(scalar!(
+        one,
+        conn.ex(),
+        "SELECT MIN(run_at) FROM jobs WHERE status = 0"
+    )?)
+}
+
 /// A finished job leaves the queue.
 pub async fn complete(mut ex: Ex<'_>, id: i64, worker: &str) -> StoreResult<()> {
     exec!(

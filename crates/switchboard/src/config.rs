@@ -490,6 +490,10 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SECRET_KEY_BASE", "short"),
             ("DEFAULT_LOCALE", "xx"),
+            ("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1,localhost"),
+            ("ALLOWED_PRIVATE_ADDRESSES", "10.0.0.0/40"),
+            ("JOB_POLL_INTERVAL", "0s"),
+            ("JOB_RETRY_BASE", "soon"),
         ] {
             let e = load(&[(k, v)])
                 .err()

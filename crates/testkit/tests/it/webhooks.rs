@@ -571,3 +571,84 @@ async fn private_addresses_are_refused_unless_allowed() {
     assert_eq!(d["response_code"], Value::Null);
     assert!(rx.hits().is_empty());
 }
+
+/// The queue underneath: a job that keeps failing is retried and then kept as dead; a job
+/// whose worker vanished (its lease ran out) is claimed again; release gives a job back
+/// without spending an attempt.
+#[tokio::test]
+async fn the_queue_retries_buries_and_reclaims() {
+    use switchboard_domain::Timestamp;
+    use switchboard_store::jobs;
+
+    let app = TestApp::spawn_with(&[FAST_RETRY]).await;
+    let db = app.db().await;
+    let mut tx = db.begin().await.unwrap();
+    jobs::enqueue(tx.ex(), "no_such_kind", &json!({}), 2, Timestamp::now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut rows = Vec::new();
+    for _ in 0..400 {
+        let mut conn = db.conn().await.unwrap();
+        rows = jobs::list(conn.ex(), "no_such_kind").await.unwrap();
+        if rows.first().is_some_and(|j| j.status == jobs::DEAD) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].status, jobs::DEAD, "{rows:?}");
+    assert_eq!(rows[0].attempts, 2);
+    assert!(
+        rows[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("unknown job kind")
+    );
+
+    // Due in an hour, so the server's own worker leaves it alone; we claim it as a worker
+    // that then dies.
+    let later = Timestamp::now().plus_seconds(3600);
+    let mut tx = db.begin().await.unwrap();
+    let id = jobs::enqueue(tx.ex(), "lease_test", &json!({"n": 1}), 5, later)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let first = jobs::claim(&db, "gone", 10, later, later.plus_seconds(60))
+        .await
+        .unwrap();
+    assert_eq!(first.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);
+    assert_eq!(first[0].payload.0, json!({"n": 1}));
+    // While the lease holds, nobody else gets it.
+    let none = jobs::claim(
+        &db,
+        "other",
+        10,
+        later.plus_seconds(30),
+        later.plus_seconds(90),
+    )
+    .await
+    .unwrap();
+    assert!(none.iter().all(|j| j.id != id));
+    // Once it has run out, another worker does, and the attempt counts.
+    let again = jobs::claim(
+        &db,
+        "other",
+        10,
+        later.plus_seconds(61),
+        later.plus_seconds(120),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        again.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(),
+        vec![(id, 2)]
+    );
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(jobs::release(tx.ex(), "other").await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let mut conn = db.conn().await.unwrap();
+    let row = jobs::list(conn.ex(), "lease_test").await.unwrap().remove(0);
+    assert_eq!((row.status, row.attempts), (jobs::QUEUED, 1));
+}
