@@ -652,3 +652,84 @@ async fn the_queue_retries_buries_and_reclaims() {
     let row = jobs::list(conn.ex(), "lease_test").await.unwrap().remove(0);
     assert_eq!((row.status, row.attempts), (jobs::QUEUED, 1));
 }
+
+/// A contact writing through the Client API: incoming messages carry the contact as
+/// sender; an agent's delivery-status update on the API inbox is a `message_updated`.
+#[tokio::test]
+async fn client_api_messages_are_incoming_with_the_contact_as_sender() {
+    let rx = Receiver::start().await;
+    let app = TestApp::spawn_with(&[LOOPBACK]).await;
+    let t = tenant(&app).await;
+    hook(&app, &t, &rx.url, &ALL).await;
+    let inbox = app
+        .call(
+            Method::POST,
+            &format!("{}/inboxes", base(&t)),
+            Some(&t.admin.token),
+            Some(json!({"name": "Api", "channel": {"type": "api"}})),
+        )
+        .await;
+    assert_eq!(inbox.status, 200, "{}", inbox.text);
+    let public = format!(
+        "/public/api/v1/inboxes/{}",
+        inbox.body["inbox_identifier"].as_str().unwrap()
+    );
+    let c = app
+        .call(
+            Method::POST,
+            &format!("{public}/contacts"),
+            None,
+            Some(json!({"name": "Vi", "email": "vi@example.com"})),
+        )
+        .await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    let source = c.body["source_id"].as_str().unwrap().to_string();
+    let (_, made) = rx.wait_for("contact_created", 1).await.remove(0);
+    assert_eq!(made["email"], "vi@example.com");
+
+    let conv = app
+        .call(
+            Method::POST,
+            &format!("{public}/contacts/{source}/conversations"),
+            None,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(conv.status, 200, "{}", conv.text);
+    let display_id = conv.body["id"].as_i64().unwrap();
+    let (_, created) = rx.wait_for("conversation_created", 1).await.remove(0);
+    assert_eq!(created["id"], display_id);
+    assert_eq!(created["contact_inbox"]["source_id"], source.as_str());
+
+    let m = app
+        .call(
+            Method::POST,
+            &format!("{public}/contacts/{source}/conversations/{display_id}/messages"),
+            None,
+            Some(json!({"content": "help"})),
+        )
+        .await;
+    assert_eq!(m.status, 200, "{}", m.text);
+    let (_, got) = rx.wait_for("message_created", 1).await.remove(0);
+    assert_eq!(got["message_type"], "incoming");
+    assert_eq!(got["content"], "help");
+    assert_eq!(got["sender"]["email"], "vi@example.com");
+    assert_eq!(got["sender"]["account"]["id"], t.account_id);
+    assert!(got["sender"].get("type").is_none(), "{}", got["sender"]);
+
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!(
+                "{}/conversations/{display_id}/messages/{}",
+                base(&t),
+                got["id"]
+            ),
+            Some(&t.admin.token),
+            Some(json!({"status": "read"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (_, updated) = rx.wait_for("message_updated", 1).await.remove(0);
+    assert_eq!(updated["id"], got["id"]);
+}
