@@ -336,9 +336,11 @@ fn field(p: &Value, key: &str) -> std::result::Result<i64, String> {
 
 /// Renders an event's payload and records a delivery (and its job) per target.
 pub(crate) async fn fan_out(ctx: &Ctx, attempt: &Attempt<'_>) -> std::result::Result<(), String> {
-    render_and_record(ctx, attempt.payload)
-        .await
-        .map_err(|e| e.to_string())
+    match render_and_record(ctx, attempt.payload).await {
+        // The record is gone (a conversation or contact deleted meanwhile): nothing to say.
+        Ok(()) | Err(Error::NotFound) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
