@@ -507,13 +507,15 @@ pub async fn toggle_typing(
     let mut tx = ctx.db.begin().await?;
     let (_, found, c) = one(&mut tx, identifier, source_id, display_id).await?;
     let d = crate::conversations::one(ctx, tx.ex(), c).await?;
-    tx.commit().await?;
     let on = match typing_status {
         Some("on") => true,
         Some("off") => false,
         _ => return Ok(()),
     };
-    crate::live::typing(ctx, on, &d, &Sender::Contact(found.contact), false).await;
+    let typer = Sender::Contact(found.contact);
+    crate::webhooks::typing_event(tx.ex(), on, &d.conversation, &typer, false).await?;
+    tx.commit().await?;
+    crate::live::typing(ctx, on, &d, &typer, false).await;
     Ok(())
 }
 

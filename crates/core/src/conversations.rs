@@ -1242,6 +1242,14 @@ pub async fn toggle_typing(
     let mut tx = ctx.db.begin().await?;
     let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let d = one(ctx, tx.ex(), c).await?;
+    if let Some(on) = match typing_status {
+        Some("on") => Some(true),
+        Some("off") => Some(false),
+        _ => None,
+    } {
+        let typer = Sender::User(caller.clone());
+        crate::webhooks::typing_event(tx.ex(), on, &d.conversation, &typer, is_private).await?;
+    }
     tx.commit().await?;
     if let Some(on) = match typing_status {
         Some("on") => Some(true),

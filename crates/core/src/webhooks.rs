@@ -13,17 +13,18 @@ use std::time::Duration;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use switchboard_domain::{AccountId, MessageType, Timestamp};
+use switchboard_domain::{AccountId, MessageType, Timestamp, UserId};
 use switchboard_store::contacts::Contact;
 use switchboard_store::conversations::Conversation;
 use switchboard_store::messages::Message;
 use switchboard_store::users::User;
 use switchboard_store::webhooks::{self as store, Delivery, Fields, Webhook};
 use switchboard_store::{
-    Ex, StoreError, accounts, contacts, conversations, inboxes, jobs, messages,
+    Ex, StoreError, accounts, contacts, conversations, inboxes, jobs, messages, users,
 };
 
 use crate::auth::administrator;
+use crate::conversations::Sender;
 use crate::jobs::Attempt;
 use crate::views::webhook as payload;
 use crate::{Ctx, Error, Result};
@@ -275,6 +276,28 @@ pub(crate) async fn contact_event(
     enqueue(ex, account, None, event, subject).await
 }
 
+/// `conversation_typing_on` / `conversation_typing_off`: `{user, conversation, is_private}`,
+/// where `user` is whoever types (an agent, or the contact).
+pub(crate) async fn typing_event(
+    ex: Ex<'_>,
+    on: bool,
+    c: &Conversation,
+    typer: &Sender,
+    is_private: bool,
+) -> Result<()> {
+    let event = if on {
+        "conversation_typing_on"
+    } else {
+        "conversation_typing_off"
+    };
+    let who = match typer {
+        Sender::User(u) => json!({ "user_id": u.id }),
+        Sender::Contact(k) => json!({ "contact_id": k.id }),
+    };
+    let subject = json!({ "display_id": c.display_id, "typer": who, "is_private": is_private });
+    enqueue(ex, c.account_id, Some(c.inbox_id), event, subject).await
+}
+
 /// `contact_updated` with what changed; an update that changed nothing is not sent
 /// (WebhookListener skips blank `changed_attributes`).
 pub(crate) async fn contact_updated(ex: Ex<'_>, before: &Contact, after: &Contact) -> Result<()> {
@@ -366,6 +389,23 @@ async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
             let d = crate::conversations::one(ctx, conn.ex(), c.clone()).await?;
             let md = crate::messages::single(ctx, conn.ex(), c, m, None, true).await?;
             payload::message(&md, &d, &acc)
+        }
+        "conversation_typing_on" | "conversation_typing_off" => {
+            let c = conversations::find_by_display_id(
+                conn.ex(),
+                account,
+                field(p, "display_id").map_err(Error::Unprocessable)?,
+            )
+            .await?;
+            let d = crate::conversations::one(ctx, conn.ex(), c).await?;
+            let typer = &p["typer"];
+            let who = if let Some(id) = typer["user_id"].as_i64() {
+                Sender::User(users::find(conn.ex(), UserId(id)).await?)
+            } else {
+                let id = field(typer, "contact_id").map_err(Error::Unprocessable)?;
+                Sender::Contact(contacts::find(conn.ex(), account, id).await?)
+            };
+            payload::typing(&d, &who, &acc, p["is_private"].as_bool().unwrap_or(false))
         }
         "contact_created" | "contact_updated" => {
             let c = contacts::find(

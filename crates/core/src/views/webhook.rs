@@ -115,6 +115,11 @@ fn sender(s: &Sender, a: &Account) -> Value {
     }
 }
 
+/// The typing events: `{user, conversation, is_private}` (`event` is added by the caller).
+pub fn typing(d: &ConversationDetails, typer: &Sender, a: &Account, is_private: bool) -> Value {
+    json!({ "user": sender(typer, a), "conversation": conversation(d), "is_private": is_private })
+}
+
 /// `Conversations::EventDataPresenter#push_data`: the conversation as webhooks carry it.
 pub fn conversation(d: &ConversationDetails) -> Value {
     let view = ConversationView::new(d);

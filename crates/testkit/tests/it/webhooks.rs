@@ -660,7 +660,9 @@ async fn client_api_messages_are_incoming_with_the_contact_as_sender() {
     let rx = Receiver::start().await;
     let app = TestApp::spawn_with(&[LOOPBACK]).await;
     let t = tenant(&app).await;
-    hook(&app, &t, &rx.url, &ALL).await;
+    let mut events = ALL.to_vec();
+    events.extend(["conversation_typing_on", "conversation_typing_off"]);
+    hook(&app, &t, &rx.url, &events).await;
     let inbox = app
         .call(
             Method::POST,
@@ -732,4 +734,35 @@ async fn client_api_messages_are_incoming_with_the_contact_as_sender() {
     assert_eq!(r.status, 200, "{}", r.text);
     let (_, updated) = rx.wait_for("message_updated", 1).await.remove(0);
     assert_eq!(updated["id"], got["id"]);
+
+    // Typing: the contact's, then an agent's private one.
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{public}/contacts/{source}/conversations/{display_id}/toggle_typing"),
+            None,
+            Some(json!({"typing_status": "on"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (_, typing) = rx.wait_for("conversation_typing_on", 1).await.remove(0);
+    assert_eq!(typing["user"]["email"], "vi@example.com");
+    assert_eq!(typing["conversation"]["id"], display_id);
+    assert_eq!(typing["is_private"], false);
+    let r = app
+        .call(
+            Method::POST,
+            &format!(
+                "{}/conversations/{display_id}/toggle_typing_status",
+                base(&t)
+            ),
+            Some(&t.admin.token),
+            Some(json!({"typing_status": "off", "is_private": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (_, off) = rx.wait_for("conversation_typing_off", 1).await.remove(0);
+    assert_eq!(off["user"]["type"], "user");
+    assert_eq!(off["user"]["id"], t.admin.id);
+    assert_eq!(off["is_private"], true);
 }
