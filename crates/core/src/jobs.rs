@@ -76,24 +76,28 @@ pub async fn run(ctx: Ctx, opts: WorkerOptions, shutdown: impl Future<Output = (
     let listener = jobs::spawn_listener(&ctx.db);
     tracing::info!(%worker, "job worker started");
     tokio::pin!(shutdown);
+    // Up to `batch` jobs run side by side; a slot that frees up is filled at once, so
+    // one slow receiver does not hold up the others.
+    let mut running: JoinSet<()> = JoinSet::new();
     loop {
-        let claimed = jobs::claim(
-            &ctx.db,
-            &worker,
-            opts.batch,
-            Timestamp::now(),
-            later(opts.lease),
-        )
-        .await;
-        let batch = match claimed {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot claim jobs");
-                Vec::new()
+        let free = opts.batch - i64::try_from(running.len()).unwrap_or(i64::MAX);
+        if free > 0 {
+            let claimed =
+                jobs::claim(&ctx.db, &worker, free, Timestamp::now(), later(opts.lease)).await;
+            match claimed {
+                Ok(batch) if !batch.is_empty() => {
+                    for job in batch {
+                        running.spawn(run_one(ctx.clone(), opts.clone(), worker.clone(), job));
+                    }
+                    // More may be due: claim again until none is, or every slot is busy.
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot claim jobs"),
             }
-        };
-        if batch.is_empty() {
-            let nap = match jobs::next_due(&ctx.db).await {
+        }
+        let nap = if free > 0 {
+            match jobs::next_due(&ctx.db).await {
                 Ok(Some(due)) => {
                     let ms = due.millis().saturating_sub(Timestamp::now().millis());
                     // At least a moment: a due job another worker is claiming right now
@@ -102,32 +106,24 @@ pub async fn run(ctx: Ctx, opts: WorkerOptions, shutdown: impl Future<Output = (
                         .min(opts.poll_interval)
                 }
                 _ => opts.poll_interval,
-            };
-            tokio::select! {
-                () = jobs::WAKE.notified() => continue,
-                () = tokio::time::sleep(nap) => continue,
-                () = &mut shutdown => break,
             }
-        }
-        let mut running = JoinSet::new();
-        for job in batch {
-            running.spawn(run_one(ctx.clone(), opts.clone(), worker.clone(), job));
-        }
-        let stopping = loop {
-            tokio::select! {
-                next = running.join_next() => if next.is_none() { break false },
-                () = &mut shutdown => break true,
-            }
+        } else {
+            opts.poll_interval
         };
-        if stopping {
-            let _ = tokio::time::timeout(opts.grace, async {
-                while running.join_next().await.is_some() {}
-            })
-            .await;
-            running.abort_all();
-            break;
+        tokio::select! {
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+            () = jobs::WAKE.notified() => {}
+            () = tokio::time::sleep(nap) => {}
+            () = &mut shutdown => break,
         }
     }
+    // Running jobs get a grace period; whatever is left is stopped and handed back below.
+    let _ = tokio::time::timeout(opts.grace, async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
+    running.abort_all();
+    while running.join_next().await.is_some() {}
     if let Some(l) = listener {
         l.abort();
     }

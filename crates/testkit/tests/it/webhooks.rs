@@ -26,6 +26,9 @@ struct Inbox {
     hits: Arc<Mutex<Vec<Hit>>>,
     /// The status to answer with (200 unless a test makes it fail).
     status: Arc<AtomicU16>,
+    /// While set, requests are recorded and then wait for `release` (a slow receiver).
+    held: Arc<std::sync::atomic::AtomicBool>,
+    release: Arc<tokio::sync::Notify>,
 }
 
 /// A webhook receiver on 127.0.0.1, stopped when dropped.
@@ -43,6 +46,9 @@ impl Drop for Receiver {
 
 async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -> StatusCode {
     inbox.hits.lock().unwrap().push(Hit { headers, body });
+    if inbox.held.load(Ordering::SeqCst) {
+        inbox.release.notified().await;
+    }
     StatusCode::from_u16(inbox.status.load(Ordering::SeqCst)).unwrap()
 }
 
@@ -765,4 +771,31 @@ async fn client_api_messages_are_incoming_with_the_contact_as_sender() {
     assert_eq!(off["user"]["type"], "user");
     assert_eq!(off["user"]["id"], t.admin.id);
     assert_eq!(off["is_private"], true);
+}
+
+/// One receiver that hangs does not hold up deliveries to another.
+#[tokio::test]
+async fn a_slow_receiver_does_not_hold_up_the_others() {
+    let slow = Receiver::start().await;
+    slow.inbox.held.store(true, Ordering::SeqCst);
+    let fast = Receiver::start().await;
+    let app = TestApp::spawn_with(&[LOOPBACK]).await;
+    let t = tenant(&app).await;
+    hook(&app, &t, &slow.url, &["message_created"]).await;
+    let (_, _, display_id) = conversation(&app, &t, None).await;
+    say(&app, &t, display_id, "first").await;
+    slow.wait_for("message_created", 1).await;
+    // The slow receiver now holds its request open; a later event still reaches the
+    // fast one, through a webhook made afterwards.
+    hook(&app, &t, &fast.url, &["message_created"]).await;
+    say(&app, &t, display_id, "second").await;
+    let (_, got) = fast.wait_for("message_created", 1).await.remove(0);
+    assert_eq!(got["content"], "second");
+    assert_eq!(
+        slow.events("message_created").len(),
+        2,
+        "both reached the slow one too"
+    );
+    slow.inbox.held.store(false, Ordering::SeqCst);
+    slow.inbox.release.notify_waiters();
 }
