@@ -177,7 +177,10 @@ pub async fn create_contact(
             };
             let mut f = blank();
             crate::contacts::apply_input(&mut f, input)?;
-            contacts::insert(tx.ex(), account, &f, now).await?
+            let made = contacts::insert(tx.ex(), account, &f, now).await?;
+            crate::webhooks::contact_event(tx.ex(), "contact_created", account, made.id, None)
+                .await?;
+            made
         }
     };
     let source = c
@@ -296,6 +299,7 @@ pub async fn update_contact(
     crate::contacts::check_unique_in(&mut tx, account, &f, Some(found.contact.id)).await?;
     let contact =
         contacts::update(tx.ex(), account, found.contact.id, &f, Timestamp::now()).await?;
+    crate::webhooks::contact_updated(tx.ex(), &found.contact, &contact).await?;
     tx.commit().await?;
     Ok(contact)
 }
@@ -380,6 +384,7 @@ pub async fn create_conversation(
     )
     .await?;
     let display_id = c.display_id;
+    crate::webhooks::conversation_event(tx.ex(), "conversation_created", &c, None).await?;
     let view = public_view(&mut tx, &found.contact, c).await?;
     tx.commit().await?;
     show_live(
@@ -434,9 +439,24 @@ pub async fn resolve(
     let mut said = Vec::new();
     if c.status != ConversationStatus::Resolved.value() {
         let now = Timestamp::now();
+        let previous = ConversationStatus::from_value(c.status).map(ConversationStatus::as_str);
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
+        let diff = crate::webhooks::changed(
+            "status",
+            serde_json::json!(previous),
+            serde_json::json!("resolved"),
+        );
+        crate::webhooks::conversation_event(
+            tx.ex(),
+            "conversation_status_changed",
+            &c,
+            Some(diff.clone()),
+        )
+        .await?;
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+            .await?;
         let name = found.contact.name.clone().unwrap_or_default();
         said.push(
             activity(
@@ -504,13 +524,15 @@ pub async fn toggle_typing(
     let mut tx = ctx.db.begin().await?;
     let (_, found, c) = one(&mut tx, identifier, source_id, display_id).await?;
     let d = crate::conversations::one(ctx, tx.ex(), c).await?;
-    tx.commit().await?;
     let on = match typing_status {
         Some("on") => true,
         Some("off") => false,
         _ => return Ok(()),
     };
-    crate::live::typing(ctx, on, &d, &Sender::Contact(found.contact), false).await;
+    let typer = Sender::Contact(found.contact);
+    crate::webhooks::typing_event(tx.ex(), on, &d.conversation, &typer, false).await?;
+    tx.commit().await?;
+    crate::live::typing(ctx, on, &d, &typer, false).await;
     Ok(())
 }
 
@@ -606,6 +628,7 @@ pub async fn update_message(
         attrs.insert("submitted_values".into(), values);
         m.content_attributes = Some(Json(Value::Object(attrs)));
         m = messages::save(tx.ex(), &m, now).await?;
+        crate::webhooks::message_event(tx.ex(), "message_updated", &c, &m).await?;
     }
     let shown = public_messages(ctx, tx.ex(), &found.contact, c.account_id, vec![m.clone()])
         .await?
@@ -641,6 +664,7 @@ pub async fn create_message(
         ..Default::default()
     };
     let (m, c) = post(ctx, &mut tx, None, &ci.inbox, c, input, Timestamp::now()).await?;
+    crate::webhooks::message_event(tx.ex(), "message_created", &c, &m).await?;
     tx.commit().await?;
     crate::messages::show_new(ctx, c.clone(), m.clone()).await;
     Ok((found.contact, c, m))

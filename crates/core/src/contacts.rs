@@ -286,6 +286,7 @@ pub async fn create(
             Some((ci, inbox))
         }
     };
+    crate::webhooks::contact_event(tx.ex(), "contact_created", account, contact.id, None).await?;
     let details = one(tx.ex(), contact).await?;
     tx.commit().await?;
     crate::live::contact(ctx, "contact.created", &details.contact);
@@ -377,13 +378,14 @@ pub async fn update(
 ) -> Result<ContactDetails> {
     let mut tx = ctx.db.begin().await?;
     membership(tx.ex(), caller, account).await?;
-    let c = contacts::find(tx.ex(), account, id).await?;
-    let mut f = fields_of(&c);
+    let before = contacts::find(tx.ex(), account, id).await?;
+    let mut f = fields_of(&before);
     apply_input(&mut f, input)?;
     check_unique_in(&mut tx, account, &f, Some(id)).await?;
     let c = contacts::update(tx.ex(), account, id, &f, Timestamp::now())
         .await
         .map_err(unique)?;
+    crate::webhooks::contact_updated(tx.ex(), &before, &c).await?;
     let d = one(tx.ex(), c).await?;
     tx.commit().await?;
     crate::live::contact(ctx, "contact.updated", &d.contact);

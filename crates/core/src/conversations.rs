@@ -504,6 +504,10 @@ pub async fn create(
         c = updated;
         first = Some(msg);
     }
+    crate::webhooks::conversation_event(tx.ex(), "conversation_created", &c, None).await?;
+    if let Some(msg) = &first {
+        crate::webhooks::message_event(tx.ex(), "message_created", &c, msg).await?;
+    }
     let d = one(ctx, tx.ex(), c).await?;
     tx.commit().await?;
     crate::live::conversation(ctx, "conversation.created", &d).await;
@@ -865,6 +869,24 @@ pub async fn toggle_status(
     }
     let c = conversations::save(tx.ex(), &c, now).await?;
     if changed {
+        let diff = crate::webhooks::changed(
+            "status",
+            serde_json::json!(current.as_str()),
+            serde_json::json!(next.as_str()),
+        );
+        crate::webhooks::conversation_event(
+            tx.ex(),
+            "conversation_status_changed",
+            &c,
+            Some(diff.clone()),
+        )
+        .await?;
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+            .await?;
+    } else if self_assign {
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
+    }
+    if changed {
         let who = &caller.name;
         let text = match next {
             ConversationStatus::Open => format!("Conversation was reopened by {who}"),
@@ -932,6 +954,13 @@ pub async fn toggle_priority(
             (Some(_), None) | (None, None) => format!("{who} removed the priority"),
         };
         said.push(activity(&mut tx, &c, text, now).await?);
+        let diff = crate::webhooks::changed(
+            "priority",
+            serde_json::json!(before.map(Priority::as_str)),
+            serde_json::json!(next.map(Priority::as_str)),
+        );
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+            .await?;
     }
     tx.commit().await?;
     let events: &[&str] = if before != next {
@@ -1017,6 +1046,9 @@ pub async fn assign(
                 Assigned::Nobody
             }
         };
+        if !said.is_empty() {
+            crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
+        }
         tx.commit().await?;
         show_live(ctx, &["assignee.changed"], account, display_id, said).await;
         return Ok(result);
@@ -1067,6 +1099,9 @@ pub async fn assign(
             Assigned::Nobody
         }
     };
+    if !said.is_empty() {
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
+    }
     tx.commit().await?;
     show_live(ctx, &["team.changed"], account, display_id, said).await;
     Ok(result)
@@ -1131,6 +1166,15 @@ pub async fn set_labels(
             .await?,
         );
     }
+    if !said.is_empty() {
+        let diff = crate::webhooks::changed(
+            "label_list",
+            serde_json::json!(before),
+            serde_json::json!(list),
+        );
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+            .await?;
+    }
     tx.commit().await?;
     let events: &[&str] = if said.is_empty() {
         &[]
@@ -1154,6 +1198,7 @@ pub async fn set_custom_attributes(
     let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
     c.custom_attributes = Some(Json(Value::Object(attrs)));
     let c = conversations::save(tx.ex(), &c, Timestamp::now()).await?;
+    crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
     tx.commit().await?;
     show_live(
         ctx,
@@ -1200,6 +1245,14 @@ pub async fn toggle_typing(
     let mut tx = ctx.db.begin().await?;
     let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
     let d = one(ctx, tx.ex(), c).await?;
+    if let Some(on) = match typing_status {
+        Some("on") => Some(true),
+        Some("off") => Some(false),
+        _ => None,
+    } {
+        let typer = Sender::User(caller.clone());
+        crate::webhooks::typing_event(tx.ex(), on, &d.conversation, &typer, is_private).await?;
+    }
     tx.commit().await?;
     if let Some(on) = match typing_status {
         Some("on") => Some(true),

@@ -27,6 +27,8 @@ pub struct Settings {
     /// `SECRET_KEY_BASE`: signs the widget's visitor tokens exactly as Chatwoot does, so
     /// visitors keep their conversations across a migration.
     pub secret_key_base: SecretKey,
+    /// Which internal addresses outbound requests may reach (`ALLOWED_PRIVATE_ADDRESSES`).
+    pub outbound: crate::outbound::Policy,
 }
 
 /// A secret that never shows in logs or `Debug` output.

@@ -144,7 +144,7 @@ pub(crate) fn message_details(
 /// One message of `c` as the API shows it, with the few rows that needs: the contact
 /// (when it sent the message), the contact inbox's source id, the unread count and the
 /// files (looked up only `with_files`). The full conversation is not loaded (a message create is the hottest write).
-async fn single(
+pub(crate) async fn single(
     ctx: &Ctx,
     mut ex: Ex<'_>,
     c: Conversation,
@@ -247,6 +247,7 @@ pub async fn create(
         let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
         let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
         let (msg, c) = post(ctx, &mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
+        crate::webhooks::message_event(tx.ex(), "message_created", &c, &msg).await?;
         let details = single(ctx, tx.ex(), c, msg, Some(caller), with_files).await?;
         tx.commit().await?;
         Ok::<_, Error>(details)
@@ -360,6 +361,7 @@ async fn updated(
     m: Message,
     caller: &User,
 ) -> Result<MessageDetails> {
+    crate::webhooks::message_event(tx.ex(), "message_updated", &c, &m).await?;
     let shown = single(ctx, tx.ex(), c, m, Some(caller), true).await?;
     tx.commit().await?;
     crate::live::message(ctx, "message.updated", &shown).await;

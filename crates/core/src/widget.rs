@@ -3,7 +3,7 @@
 //! `source_id`, signed with `SECRET_KEY_BASE` exactly as Chatwoot signs it, so visitors
 //! keep their conversations when an installation moves here.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use switchboard_domain::{
     AccountStatus, ContentType, ConversationStatus, Error, MessageType, Result, Timestamp,
     validation,
@@ -19,7 +19,7 @@ use switchboard_store::{Json, Tx, accounts};
 
 use crate::client::{PublicMessage, blank, public_messages, verify_identity, visitor_name};
 use crate::conversations::{MessageInput, Start, show_live, start_conversation};
-use crate::{Ctx, secrets};
+use crate::{Ctx, secrets, webhooks};
 
 /// Chatwoot's `WIDGET_TOKEN_EXPIRY` default, in days.
 const TOKEN_DAYS: i64 = 180;
@@ -166,6 +166,14 @@ async fn new_visitor(tx: &mut Tx, site: Site, name: Option<String>) -> Result<Vi
         now,
     )
     .await?;
+    webhooks::contact_event(
+        tx.ex(),
+        "contact_created",
+        contact.account_id,
+        contact.id,
+        None,
+    )
+    .await?;
     Ok(Visitor {
         site,
         contact,
@@ -301,7 +309,9 @@ async fn identify(tx: &mut Tx, contact: &Contact, id: &Identity) -> Result<Conta
             *mine = Value::Object(merged);
         }
     }
-    Ok(contacts::update(tx.ex(), account, contact.id, &f, Timestamp::now()).await?)
+    let updated = contacts::update(tx.ex(), account, contact.id, &f, Timestamp::now()).await?;
+    webhooks::contact_updated(tx.ex(), contact, &updated).await?;
+    Ok(updated)
 }
 
 /// `PATCH /contact`: the visitor tells who it is (without identity validation).
@@ -464,6 +474,7 @@ async fn open_conversation(
         Timestamp::now(),
     )
     .await?;
+    webhooks::conversation_event(tx.ex(), "conversation_created", &c, None).await?;
     Ok(c)
 }
 
@@ -512,6 +523,7 @@ pub async fn create_message(
             Timestamp::now(),
         )
         .await?;
+        webhooks::message_event(tx.ex(), "message_created", &c, &msg).await?;
         tx.commit().await?;
         Ok::<_, Error>((v, c, msg, opened))
     }
@@ -573,6 +585,7 @@ pub async fn create_conversation(
         Timestamp::now(),
     )
     .await?;
+    webhooks::message_event(tx.ex(), "message_created", &c, &msg).await?;
     let list = messages::page_public(tx.ex(), c.id, None, 100).await?;
     let list = public_messages(ctx, tx.ex(), &v.contact, c.account_id, list).await?;
     tx.commit().await?;
@@ -655,6 +668,7 @@ pub async fn update_message(
     }
     m.content_attributes = Some(Json(Value::Object(attrs)));
     let m = messages::save(tx.ex(), &m, Timestamp::now()).await?;
+    webhooks::message_event(tx.ex(), "message_updated", &c, &m).await?;
     tx.commit().await?;
     crate::messages::show_updated(ctx, c.clone(), m.clone()).await;
     Ok((v.contact, c, m))
@@ -737,6 +751,8 @@ pub async fn act(
             events.push("conversation.read");
         }
         Action::Typing(on) => {
+            let typer = crate::conversations::Sender::Contact(v.contact.clone());
+            webhooks::typing_event(tx.ex(), on, &c, &typer, false).await?;
             tx.commit().await?;
             let d = {
                 let mut conn = ctx.db.conn().await?;
@@ -759,9 +775,21 @@ pub async fn act(
                 ));
             }
             if c.status != ConversationStatus::Resolved.value() {
+                let previous =
+                    ConversationStatus::from_value(c.status).map(ConversationStatus::as_str);
                 c.status = ConversationStatus::Resolved.value();
                 c.snoozed_until = None;
                 let c = conversations::save(tx.ex(), &c, now).await?;
+                let diff = webhooks::changed("status", json!(previous), json!("resolved"));
+                webhooks::conversation_event(
+                    tx.ex(),
+                    "conversation_status_changed",
+                    &c,
+                    Some(diff.clone()),
+                )
+                .await?;
+                webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+                    .await?;
                 let name = v.contact.name.clone().unwrap_or_default();
                 said.push(
                     crate::conversations::activity(
@@ -800,6 +828,9 @@ pub async fn act(
             conversations::save(tx.ex(), &c, now).await?;
             events.push("conversation.updated");
         }
+    }
+    if events.contains(&"conversation.updated") {
+        webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
     }
     tx.commit().await?;
     show_live(ctx, &events, account, display_id, said).await;

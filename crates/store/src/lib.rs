@@ -18,6 +18,7 @@ pub mod drafts;
 pub mod filter;
 pub mod inboxes;
 pub mod installation_configs;
+pub mod jobs;
 pub mod labels;
 pub mod messages;
 pub mod participants;
@@ -27,6 +28,7 @@ pub mod query_count;
 pub mod sessions;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Backend, Conn, Db, DbOptions, Ex, Tx};
 pub use error::{StoreError, StoreResult};

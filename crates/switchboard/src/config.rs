@@ -92,6 +92,14 @@ pub struct Config {
     pub max_upload_mb: usize,
     /// `CONVERSATION_MESSAGE_PER_MINUTE_LIMIT` (Chatwoot's default: 200).
     pub message_per_minute_limit: i64,
+    /// `ALLOWED_PRIVATE_ADDRESSES`: internal IPs or CIDR ranges that outbound requests
+    /// (webhooks) may reach all the same; empty by default.
+    pub allowed_private_addresses: Vec<switchboard_core::outbound::Cidr>,
+    /// `JOB_POLL_INTERVAL`: how often an idle worker looks for due jobs (default 5s).
+    pub job_poll_interval: Duration,
+    /// `JOB_RETRY_BASE`: the wait before a failed job's first retry, doubled at each
+    /// next one up to an hour (default 15s).
+    pub job_retry_base: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -210,6 +218,18 @@ impl Config {
                 )
             })?,
         };
+        let allowed_private_addresses = switchboard_core::outbound::parse_list(
+            &var("ALLOWED_PRIVATE_ADDRESSES").unwrap_or_default(),
+        )
+        .map_err(|m| bad("ALLOWED_PRIVATE_ADDRESSES", m))?;
+        let positive = |name: &'static str, default: Duration| match var(name) {
+            None => Ok(default),
+            Some(v) => duration(&v)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| bad(name, format!("'{v}' is not a duration such as 5s or 500ms"))),
+        };
+        let job_poll_interval = positive("JOB_POLL_INTERVAL", Duration::from_secs(5))?;
+        let job_retry_base = positive("JOB_RETRY_BASE", Duration::from_secs(15))?;
         let log_format = match var("LOG_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -244,6 +264,9 @@ impl Config {
             storage,
             max_upload_mb,
             message_per_minute_limit,
+            allowed_private_addresses,
+            job_poll_interval,
+            job_retry_base,
             log_level,
             log_format,
         })
@@ -473,6 +496,10 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("SECRET_KEY_BASE", "short"),
             ("DEFAULT_LOCALE", "xx"),
+            ("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1,localhost"),
+            ("ALLOWED_PRIVATE_ADDRESSES", "10.0.0.0/40"),
+            ("JOB_POLL_INTERVAL", "0s"),
+            ("JOB_RETRY_BASE", "soon"),
         ] {
             let e = load(&[(k, v)])
                 .err()

@@ -14,6 +14,7 @@ use anyhow::Context;
 use switchboard_api::{AppState, Probe};
 use switchboard_core::events::Bus;
 use switchboard_core::files::Files;
+use switchboard_core::jobs::WorkerOptions;
 use switchboard_core::{Ctx, Settings};
 use switchboard_realtime::Realtime;
 use switchboard_store::{Db, DbOptions};
@@ -87,6 +88,9 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
             mailer_sender_email: config.mailer_sender_email.clone(),
             message_per_minute_limit: config.message_per_minute_limit,
             secret_key_base: switchboard_core::SecretKey(secret.clone()),
+            outbound: switchboard_core::outbound::Policy {
+                allowed: config.allowed_private_addresses.clone(),
+            },
         }),
     })
 }
@@ -193,11 +197,33 @@ pub async fn run_observed(
         stopping.shutdown();
     };
 
-    let served = if role == Role::Worker {
-        // The job worker arrives with the automation issue; until then a worker process
-        // holds its connections and waits to be stopped.
-        tracing::info!("worker started (no background jobs are defined yet)");
+    let worker_options = WorkerOptions {
+        poll_interval: config.job_poll_interval,
+        retry_base: config.job_retry_base,
+        ..WorkerOptions::default()
+    };
+    // One shutdown signal for the web server and the worker.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let signal = tokio::spawn(async move {
         shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let worker = (role != Role::Web).then(|| {
+        tokio::spawn(switchboard_core::jobs::run(
+            ctx.clone(),
+            worker_options,
+            stopped(),
+        ))
+    });
+
+    let served = if role == Role::Worker {
+        stopped().await;
         Ok(())
     } else {
         let pages = switchboard_web::routes(ctx.clone()).merge(realtime.routes(ctx.clone()));
@@ -212,11 +238,16 @@ pub async fn run_observed(
                 std::net::SocketAddr,
             >(app);
         axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(stopped())
             .await
             .context("HTTP server failed")
     };
     realtime.shutdown();
+    // The worker finishes or hands back its running jobs before the pool closes.
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    signal.abort();
     db.close().await;
     served
 }

@@ -8,6 +8,7 @@ pub mod inboxes;
 pub mod labels;
 pub mod teams;
 pub mod upload;
+pub mod webhooks;
 
 use axum::Json;
 use axum::extract::State;

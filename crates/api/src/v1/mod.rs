@@ -10,7 +10,7 @@ use axum::routing::{delete, get, patch, post};
 use crate::AppState;
 use accounts::canned_responses as canned;
 use accounts::custom_attribute_definitions as definitions;
-use accounts::{contacts, conversations, inbox_members, inboxes, labels, teams};
+use accounts::{contacts, conversations, inbox_members, inboxes, labels, teams, webhooks};
 
 /// `upload_limit`: the largest body of a route that takes files.
 pub fn routes(upload_limit: usize) -> Router<AppState> {
@@ -41,6 +41,20 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             patch(accounts::agents::update)
                 .put(accounts::agents::update)
                 .delete(accounts::agents::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/webhooks",
+            get(webhooks::index).post(webhooks::create),
+        )
+        .route(
+            "/accounts/{account_id}/webhooks/{id}",
+            patch(webhooks::update)
+                .put(webhooks::update)
+                .delete(webhooks::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
         )
         .route(
             "/accounts/{account_id}/teams",

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod label;
 pub mod team;
 pub mod user;
+pub mod webhook;
 
 use serde_json::{Map, Value};
 use switchboard_store::Json;

@@ -26,4 +26,5 @@ mod realtime;
 mod schema;
 mod snapshots;
 mod teams;
+mod webhooks;
 mod widget;
