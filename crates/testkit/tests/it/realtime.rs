@@ -772,3 +772,21 @@ async fn a_redis_outage_is_survived_without_losing_events() {
     }
     assert!(ok, "/health/ready did not recover");
 }
+
+/// A server that stops tells its sockets to reconnect (elsewhere) and closes them.
+#[tokio::test]
+async fn a_stopping_server_tells_sockets_to_reconnect() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let mut c = Cable::open(&app).await;
+    c.join(&agent_identifier(&a, t.account_id)).await;
+    let stopped = tokio::spawn(app.stop());
+    assert_eq!(
+        c.next().await,
+        json!({"type": "disconnect", "reason": "server_restart", "reconnect": true})
+    );
+    assert!(c.is_closed().await);
+    stopped.await.unwrap();
+}
