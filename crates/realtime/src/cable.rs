@@ -269,6 +269,10 @@ impl Session {
         };
         // Join the streams before reading the replay buffer, so nothing falls between.
         self.state.inner.hub.add(self.id, id, &streams, target);
+        self.state
+            .inner
+            .note_position(subscriber.account_id())
+            .await;
         self.subs.push(Sub {
             id,
             identifier: identifier.clone(),

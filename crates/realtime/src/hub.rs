@@ -155,6 +155,16 @@ impl Hub {
         lock(&self.last).iter().map(|(a, s)| (*a, *s)).collect()
     }
 
+    pub fn has_position(&self, account_id: i64) -> bool {
+        lock(&self.last).contains_key(&account_id)
+    }
+
+    /// Records where `account_id` stood when a socket subscribed, unless events of it
+    /// were delivered already, so that a catch-up after a Redis outage starts there.
+    pub fn note_position(&self, account_id: i64, seq: u64) {
+        lock(&self.last).entry(account_id).or_insert(seq);
+    }
+
     /// Tells every local subscription of `account_id` that it missed events.
     pub fn resync_account(&self, account_id: i64) {
         let map = self.streams.read().unwrap_or_else(|e| e.into_inner());

@@ -51,6 +51,19 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// With Redis, pins the hub's position for an account it has not delivered events
+    /// of yet, so a reconnect after an outage knows where to catch up from.
+    async fn note_position(&self, account_id: i64) {
+        if let Backend::Redis { shared, .. } = &self.backend
+            && !self.hub.has_position(account_id)
+        {
+            match shared.current(account_id).await {
+                Ok(seq) => self.hub.note_position(account_id, seq),
+                Err(e) => tracing::warn!(error = %e, "cannot read the account's sequence"),
+            }
+        }
+    }
+
     async fn since(&self, account_id: i64, since: u64) -> Replay {
         match &self.backend {
             Backend::Memory(log) => log.since(account_id, since),

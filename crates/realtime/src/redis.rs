@@ -52,6 +52,7 @@ fn parse(payload: &str) -> Option<Arc<Envelope>> {
 
 /// What the Redis parts share.
 pub struct Shared {
+    /// For the subscriber's dedicated connection.
     pub client: redis::Client,
     pub conn: ConnectionManager,
     pub prefix: String,
@@ -62,6 +63,15 @@ pub struct Shared {
 impl Shared {
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Shared> {
         let client = redis::Client::open(url).context("REDIS_URL")?;
+        // The subscriber names itself (`lib-name` in `CLIENT LIST`, Redis 7.2 and later),
+        // so operators can tell it apart.
+        let info = client.get_connection_info().clone();
+        let named = info.redis_settings().clone().set_lib_name(
+            format!("switchboard-cable:{prefix}"),
+            env!("CARGO_PKG_VERSION"),
+        );
+        let subscriber_client =
+            redis::Client::open(info.set_redis_settings(named)).context("REDIS_URL")?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(5)))
             .set_response_timeout(Some(Duration::from_secs(5)))
@@ -74,7 +84,7 @@ impl Shared {
         .await
         .map_err(|_| anyhow::anyhow!("timed out connecting to Redis"))??;
         Ok(Shared {
-            client,
+            client: subscriber_client,
             conn,
             prefix: prefix.to_string(),
             subscribed: AtomicBool::new(false),
@@ -113,6 +123,16 @@ impl Shared {
             .arg(REPLAY_TTL_SECS)
             .query_async(&mut conn)
             .await
+    }
+
+    /// The account's current sequence.
+    pub async fn current(&self, account_id: i64) -> redis::RedisResult<u64> {
+        let mut conn = self.conn.clone();
+        let seq: Option<u64> = redis::cmd("GET")
+            .arg(self.seq_key(account_id))
+            .query_async(&mut conn)
+            .await?;
+        Ok(seq.unwrap_or(0))
     }
 
     /// The events of `account_id` after `since`, from the shared list.

@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use switchboard_core::events::Broadcast;
 
@@ -11,6 +12,11 @@ use crate::hub::{Envelope, Hub};
 
 /// Events kept per account for catch-up.
 pub const REPLAY_CAPACITY: usize = 500;
+/// How long the in-process buffer keeps an event (Redis keeps an idle account's list an
+/// hour): bounds memory on an installation with many accounts.
+pub const REPLAY_MAX_AGE: Duration = Duration::from_secs(15 * 60);
+/// Appends between sweeps of old events across all accounts.
+const SWEEP_EVERY: u64 = 1024;
 
 /// What a client asking for events after `since` gets.
 #[derive(Debug)]
@@ -42,24 +48,44 @@ pub fn select(current: u64, buffered: Vec<Arc<Envelope>>, since: u64) -> Replay 
 #[derive(Default)]
 struct AccountLog {
     seq: u64,
-    events: VecDeque<Arc<Envelope>>,
+    events: VecDeque<(Instant, Arc<Envelope>)>,
+}
+
+#[derive(Default)]
+struct Logs {
+    accounts: HashMap<i64, AccountLog>,
+    appends: u64,
 }
 
 /// The in-process bus's sequence and buffer.
 #[derive(Default)]
 pub struct MemoryLog {
-    accounts: Mutex<HashMap<i64, AccountLog>>,
+    logs: Mutex<Logs>,
 }
 
 impl MemoryLog {
     /// Numbers `b`, keeps it, and hands it to the hub, under one lock so that sockets see
     /// each account's events in sequence order.
     pub fn append(&self, b: Broadcast, hub: &Hub) {
-        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        let log = accounts.entry(b.account_id).or_default();
+        let mut logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        logs.appends += 1;
+        if logs.appends.is_multiple_of(SWEEP_EVERY) {
+            for log in logs.accounts.values_mut() {
+                while log
+                    .events
+                    .front()
+                    .is_some_and(|(at, _)| now.duration_since(*at) > REPLAY_MAX_AGE)
+                {
+                    log.events.pop_front();
+                }
+            }
+        }
+        // The counter stays when the events go, so old positions still read as a gap.
+        let log = logs.accounts.entry(b.account_id).or_default();
         log.seq += 1;
         let env = Arc::new(Envelope::new(log.seq, b));
-        log.events.push_back(env.clone());
+        log.events.push_back((now, env.clone()));
         while log.events.len() > REPLAY_CAPACITY {
             log.events.pop_front();
         }
@@ -67,9 +93,13 @@ impl MemoryLog {
     }
 
     pub fn since(&self, account_id: i64, since: u64) -> Replay {
-        let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-        match accounts.get(&account_id) {
-            Some(log) => select(log.seq, log.events.iter().cloned().collect(), since),
+        let logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        match logs.accounts.get(&account_id) {
+            Some(log) => select(
+                log.seq,
+                log.events.iter().map(|(_, e)| e.clone()).collect(),
+                since,
+            ),
             None => select(0, Vec::new(), since),
         }
     }

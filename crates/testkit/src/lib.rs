@@ -62,6 +62,11 @@ impl Storage {
         self.redis_url.as_deref()
     }
 
+    /// `REDIS_KEY_PREFIX` of servers on this storage.
+    pub fn redis_prefix(&self) -> &str {
+        &self.redis_prefix
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }

@@ -663,6 +663,134 @@ async fn two_servers_share_events_through_redis() {
     assert_eq!(r.body["redis"], "ok");
 }
 
+/// A TCP proxy in front of Redis that the test can cut, to take Redis away from one
+/// server without touching the others that share it.
+struct Proxy {
+    addr: std::net::SocketAddr,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (d, c) = (down.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if d.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // refused: dropped at once
+                }
+                let upstream = upstream.clone();
+                c.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut up) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut up).await;
+                    }
+                }));
+            }
+        });
+        Proxy { addr, down, conns }
+    }
+
+    /// Redis goes away: open connections are cut and new ones dropped.
+    fn cut(&self) {
+        self.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        for h in self.conns.lock().unwrap().drain(..) {
+            h.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Redis goes away under a running server: the server stays up, reports it in
+/// /health/ready, reconnects and resubscribes, and the socket gets what was published
+/// meanwhile.
+#[tokio::test]
+async fn a_redis_outage_is_survived_without_losing_events() {
+    let Some(redis_url) = std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        return;
+    };
+    let u = url::Url::parse(&redis_url).unwrap();
+    let upstream = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap_or(6379));
+    let proxy = Proxy::start(upstream).await;
+    let mut through = u.clone();
+    through.set_host(Some("127.0.0.1")).unwrap();
+    through.set_port(Some(proxy.addr.port())).unwrap();
+    let app = TestApp::spawn_with(&[("REDIS_URL", through.as_str())]).await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let acct = account_stream(t.account_id);
+    let mut c = Cable::open(&app).await;
+    c.join(&agent_identifier(&a, t.account_id)).await;
+    app.publish(broadcast(t.account_id, "before", &[&acct], None));
+    assert_eq!(c.event().await["message"]["seq"], 1);
+
+    proxy.cut();
+    // Published while Redis is away: the server keeps it and retries.
+    app.publish(broadcast(t.account_id, "during", &[&acct], None));
+    let mut reported = false;
+    for _ in 0..100 {
+        let r = app.call(Method::GET, "/health/ready", None, None).await;
+        if r.status == 503 {
+            assert_eq!(r.body["redis"], "failing");
+            reported = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(reported, "/health/ready never reported the outage");
+
+    proxy.restore();
+    let f = c.event().await;
+    assert_eq!(
+        (f["message"]["event"].as_str(), f["message"]["seq"].as_u64()),
+        (Some("during"), Some(2))
+    );
+    app.publish(broadcast(t.account_id, "after", &[&acct], None));
+    assert_eq!(c.event().await["message"]["seq"], 3);
+    let mut ok = false;
+    for _ in 0..100 {
+        if app
+            .call(Method::GET, "/health/ready", None, None)
+            .await
+            .status
+            == 200
+        {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ok, "/health/ready did not recover");
+}
+
+/// A server that stops tells its sockets to reconnect (elsewhere) and closes them.
+#[tokio::test]
+async fn a_stopping_server_tells_sockets_to_reconnect() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let a = admin_of(&app, &t).await;
+    let mut c = Cable::open(&app).await;
+    c.join(&agent_identifier(&a, t.account_id)).await;
+    let stopped = tokio::spawn(app.stop());
+    assert_eq!(
+        c.next().await,
+        json!({"type": "disconnect", "reason": "server_restart", "reconnect": true})
+    );
+    assert!(c.is_closed().await);
+    stopped.await.unwrap();
+}
+
 impl Cable {
     /// No broadcast (presence and pings aside) arrives within `ms`.
     async fn is_quiet(&mut self, ms: u64) -> bool {
