@@ -294,6 +294,77 @@ pub async fn upload(
     })
 }
 
+/// `POST /upload {external_url}`: the server fetches the file (public addresses only,
+/// unless `ALLOWED_PRIVATE_ADDRESSES` says otherwise; no redirects; at most
+/// `MAXIMUM_FILE_UPLOAD_SIZE`) and stores it as an upload.
+pub async fn upload_from_url(
+    ctx: &crate::Ctx,
+    caller: &switchboard_store::users::User,
+    account: switchboard_domain::AccountId,
+    raw: &str,
+) -> Result<Uploaded> {
+    {
+        let mut conn = ctx.db.conn().await?;
+        crate::auth::membership(conn.ex(), caller, account).await?;
+    }
+    let invalid = || Error::Unprocessable("Invalid URL provided".into());
+    let url = url::Url::parse(raw.trim()).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid());
+    }
+    let failed = |e: String| Error::Unprocessable(format!("Failed to fetch file from URL: {e}"));
+    let client = ctx
+        .settings
+        .outbound
+        .client(&url, std::time::Duration::from_secs(20))
+        .await
+        .map_err(failed)?;
+    let mut response = client
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(failed(response.status().to_string()));
+    }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let limit = ctx.files.max_upload_bytes;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(Error::Unprocessable(format!(
+                "File size is too big (maximum is {} MB)",
+                limit / (1024 * 1024)
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let filename = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("file")
+        .to_owned();
+    upload(
+        ctx,
+        caller,
+        account,
+        &Upload {
+            filename,
+            content_type,
+            bytes,
+        },
+    )
+    .await
+}
+
 /// `GET` on a file's signed URL.
 pub async fn open(ctx: &crate::Ctx, signed_id: &str) -> Result<Delivery> {
     let mut conn = ctx.db.conn().await?;

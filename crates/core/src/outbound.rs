@@ -142,6 +142,23 @@ impl Policy {
         }
         Ok(addrs[0])
     }
+
+    /// An HTTP client for `url` that connects only to its checked address and follows
+    /// no redirects (a redirect could point anywhere).
+    pub async fn client(
+        &self,
+        url: &url::Url,
+        timeout: std::time::Duration,
+    ) -> Result<reqwest::Client, String> {
+        let addr = self.resolve(url).await?;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .resolve(&host, addr)
+            .build()
+            .map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]

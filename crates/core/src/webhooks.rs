@@ -528,20 +528,13 @@ async fn post(
     secret: &str,
 ) -> std::result::Result<u16, (Option<u16>, String)> {
     let url = url::Url::parse(&d.url).map_err(|e| (None, format!("bad URL: {e}")))?;
-    let addr = ctx
+    // Connects to the address just checked, never to a second DNS answer.
+    let client = ctx
         .settings
         .outbound
-        .resolve(&url)
+        .client(&url, TIMEOUT)
         .await
         .map_err(|e| (None, e))?;
-    let host = url.host_str().unwrap_or_default().to_owned();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(TIMEOUT)
-        // Connect to the address just checked, never to a second DNS answer.
-        .resolve(&host, addr)
-        .build()
-        .map_err(|e| (None, e.to_string()))?;
     let timestamp = Timestamp::now().unix_seconds();
     let response = client
         .post(url)

@@ -610,3 +610,77 @@ async fn files_go_to_an_s3_compatible_bucket() {
     let gone = client.get(&bucket_url).send().await.unwrap();
     assert_eq!(gone.status(), 404);
 }
+
+/// A file server on loopback: `/dot.png` is the PNG, anything else a 404.
+async fn file_server() -> String {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/files/dot.png",
+        get(|| async { ([("content-type", "image/png")], PNG.to_vec()) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn uploads_from_a_url_reach_only_allowed_addresses() {
+    let files = file_server().await;
+    let app = TestApp::spawn_with(&[("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1")]).await;
+    let d = desk(&app).await;
+    let upload = format!("/api/v1/accounts/{}/upload", d.t.account_id);
+    let token = Some(d.t.admin.token.as_str());
+    let r = app
+        .call(
+            Method::POST,
+            &upload,
+            token,
+            Some(json!({"external_url": format!("{files}/files/dot.png")})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let got = app
+        .request(Method::GET, &path_of(r.body["file_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.bytes().await.unwrap().as_ref(), PNG);
+    assert!(r.body["file_url"].as_str().unwrap().ends_with("/dot.png"));
+
+    for (url, error) in [
+        (format!("{files}/missing"), "Failed to fetch file from URL"),
+        ("file:///etc/passwd".to_string(), "Invalid URL provided"),
+        ("not a url".to_string(), "Invalid URL provided"),
+    ] {
+        let r = app
+            .call(
+                Method::POST,
+                &upload,
+                token,
+                Some(json!({"external_url": url})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{url}: {}", r.text);
+        assert!(
+            r.body["error"].as_str().unwrap().starts_with(error),
+            "{}",
+            r.text
+        );
+    }
+
+    // Without the operator's allowance, loopback (and other internal addresses) are refused.
+    let strict = TestApp::spawn().await;
+    let d = desk(&strict).await;
+    let r = strict
+        .call(
+            Method::POST,
+            &format!("/api/v1/accounts/{}/upload", d.t.account_id),
+            Some(&d.t.admin.token),
+            Some(json!({"external_url": format!("{files}/files/dot.png")})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("private address"), "{}", r.text);
+}

@@ -15,7 +15,7 @@ pub struct UploadParams {
 
 impl Payload for UploadParams {}
 
-/// `POST /upload` (multipart `attachment`) → `{file_url, blob_key, blob_id}`; the
+/// `POST /upload` (multipart `attachment`, or `external_url`) → `{file_url, blob_key, blob_id}`; the
 /// `blob_id` is a signed id a message's `attachments[]` can carry.
 pub async fn create(
     State(state): State<AppState>,
@@ -24,17 +24,13 @@ pub async fn create(
     WithFiles(p, uploads): WithFiles<UploadParams>,
 ) -> ApiResult<Json<Value>> {
     let file = uploads.into_iter().find(|(name, _)| name == "attachment");
-    let Some((_, upload)) = file else {
-        let message = if p.external_url.is_some_and(|u| !u.trim().is_empty()) {
-            // Fetching a URL on the server needs the outbound-request guard that comes
-            // with webhooks; until then only files are taken.
-            "Uploading from external_url is not supported yet: send the file as `attachment`"
-        } else {
-            "No file or URL provided"
-        };
-        return Err(Error::Unprocessable(message.into()).into());
+    let up = match (file, p.external_url.filter(|u| !u.trim().is_empty())) {
+        (Some((_, upload)), _) => files::upload(&state.ctx, &user, account, &upload).await?,
+        (None, Some(url)) => files::upload_from_url(&state.ctx, &user, account, &url).await?,
+        (None, None) => {
+            return Err(Error::Unprocessable("No file or URL provided".into()).into());
+        }
     };
-    let up = files::upload(&state.ctx, &user, account, &upload).await?;
     Ok(Json(json!({
         "file_url": up.url,
         "blob_key": up.blob.key,
