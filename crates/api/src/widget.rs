@@ -30,6 +30,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         )
         .route("/contact/set_user", patch(set_user))
         .route(
+            "/contact/destroy_custom_attributes",
+            post(remove_contact_attributes),
+        )
+        .route(
             "/conversations",
             get(conversation).post(create_conversation),
         )
@@ -627,4 +631,33 @@ async fn remove_label(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct RemoveAttributesParams {
+    #[serde(default)]
+    custom_attributes: Vec<String>,
+}
+
+impl Payload for RemoveAttributesParams {}
+
+/// `deleteCustomAttribute`: answers with the contact, as Chatwoot renders it.
+async fn remove_contact_attributes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(p): Body<RemoveAttributesParams>,
+) -> ApiResult<Json<Value>> {
+    let c = widget::remove_contact_attributes(
+        &state.ctx,
+        &caller.website_token,
+        caller.token(),
+        &p.custom_attributes,
+    )
+    .await?;
+    Ok(Json(json!({
+        "id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone_number,
+        "identifier": c.identifier, "blocked": c.blocked,
+        "custom_attributes": c.custom_attributes.as_ref().map_or(json!({}), |j| j.0.clone()),
+        "additional_attributes": c.additional_attributes.as_ref().map_or(json!({}), |j| j.0.clone()),
+    })))
 }

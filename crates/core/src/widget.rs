@@ -328,6 +328,32 @@ pub async fn update_contact(
     Ok(contact)
 }
 
+/// `POST /contact/destroy_custom_attributes {custom_attributes: [keys]}`.
+pub async fn remove_contact_attributes(
+    ctx: &Ctx,
+    website_token: &str,
+    token: Option<&str>,
+    keys: &[String],
+) -> Result<Contact> {
+    let (mut tx, v) = known(ctx, website_token, token).await?;
+    let mut f = crate::contacts::fields_of(&v.contact);
+    if let Value::Object(attrs) = &mut f.custom_attributes {
+        attrs.retain(|k, _| !keys.contains(k));
+    }
+    let contact = contacts::update(
+        tx.ex(),
+        v.contact.account_id,
+        v.contact.id,
+        &f,
+        Timestamp::now(),
+    )
+    .await?;
+    webhooks::contact_updated(tx.ex(), &v.contact, &contact).await?;
+    tx.commit().await?;
+    crate::live::contact(ctx, "contact.updated", &contact);
+    Ok(contact)
+}
+
 /// `PATCH /contact/set_user`: `window.$chatwoot.setUser`. With a hash (or when the
 /// widget demands one) the identifier must carry a valid HMAC (401 otherwise). A visitor
 /// already known under another identifier becomes a new contact with a new token.

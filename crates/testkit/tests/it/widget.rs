@@ -452,3 +452,61 @@ async fn set_label_takes_only_the_accounts_labels() {
         .await;
     assert_eq!(r.body["payload"], json!([]));
 }
+
+#[tokio::test]
+async fn custom_attributes_come_and_go() {
+    let app = TestApp::spawn().await;
+    let s = site(&app, json!({})).await;
+    let c = widget(&app, &s, Method::POST, "/config", None, None).await;
+    let token = c.body["website_channel_config"]["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = widget(
+        &app,
+        &s,
+        Method::PATCH,
+        "/contact",
+        Some(&token),
+        Some(json!({"custom_attributes": {"plan": "pro", "seats": 5}})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = widget(
+        &app,
+        &s,
+        Method::POST,
+        "/contact/destroy_custom_attributes",
+        Some(&token),
+        Some(json!({"custom_attributes": ["plan"]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["custom_attributes"], json!({"seats": 5}));
+    // Malformed: a 4xx with a JSON body, nothing changed.
+    let r = widget(
+        &app,
+        &s,
+        Method::POST,
+        "/contact/destroy_custom_attributes",
+        Some(&token),
+        Some(json!({"custom_attributes": "seats"})),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    let shown = app
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/accounts/{}/contacts/{}",
+                s.t.account_id, c.body["contact"]["id"]
+            ),
+            Some(&s.t.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        shown.body["payload"]["custom_attributes"],
+        json!({"seats": 5})
+    );
+}
