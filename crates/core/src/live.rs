@@ -93,6 +93,21 @@ pub async fn message(ctx: &Ctx, event: &str, d: &MessageDetails) {
     .await;
 }
 
+/// `first.reply.created`: an agent's first public reply, for the agents only.
+pub async fn first_reply(ctx: &Ctx, d: &MessageDetails) {
+    let m = &d.message;
+    send(
+        ctx,
+        "first.reply.created",
+        m.account_id,
+        m.inbox_id,
+        None,
+        Audience::Agents,
+        push(d),
+    )
+    .await;
+}
+
 /// A conversation event (`conversation.created`, `conversation.status_changed`,
 /// `conversation.updated`, `assignee.changed`, `team.changed`, …) with its push data.
 pub async fn conversation(ctx: &Ctx, event: &str, d: &ConversationDetails) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 use switchboard_domain::{
-    AccountId, ContentType, Error, FileType, MessageStatus, Result, Timestamp, UserId,
+    AccountId, ContentType, Error, FileType, MessageStatus, MessageType, Result, Timestamp, UserId,
 };
 use switchboard_store::attachments::{self, Attachment, NewAttachment, NewBlob};
 use switchboard_store::conversations::Conversation;
@@ -256,6 +256,13 @@ pub async fn create(
     match created {
         Ok(d) => {
             crate::live::message(ctx, "message.created", &d).await;
+            // `post` sets the conversation's first reply time to this message's.
+            if d.conversation.first_reply_created_at == Some(d.message.created_at)
+                && d.message.message_type == MessageType::Outgoing.value()
+                && !d.message.private
+            {
+                crate::live::first_reply(ctx, &d).await;
+            }
             Ok(d)
         }
         Err(e) => {

@@ -934,6 +934,10 @@ async fn changes_reach_the_right_sockets_live() {
         assert_eq!(reply["content"], "Yes, it left today");
         assert_eq!(reply["message_type"], 1);
         assert_eq!(reply["sender"]["type"], "user");
+        // The first public reply is announced to the agents.
+        let (event, first) = ws.named().await;
+        assert_eq!(event, "first.reply.created");
+        assert_eq!(first["id"], reply["id"]);
     }
     let (event, reply) = contact_ws.named().await;
     assert_eq!(event, "message.created");
