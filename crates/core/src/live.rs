@@ -34,18 +34,31 @@ async fn recipients(
     contact_inbox: Option<i64>,
     audience: Audience,
 ) -> switchboard_domain::Result<Vec<String>> {
+    let (mut streams, contact) = parties(ctx, account, inbox, contact_inbox, audience).await?;
+    streams.extend(contact);
+    Ok(streams)
+}
+
+/// The agents' tokens and, when asked and known, the contact's, apart.
+async fn parties(
+    ctx: &Ctx,
+    account: AccountId,
+    inbox: i64,
+    contact_inbox: Option<i64>,
+    audience: Audience,
+) -> switchboard_domain::Result<(Vec<String>, Option<String>)> {
     let mut conn = ctx.db.conn().await?;
-    let mut streams = users::pubsub_tokens_for_inbox(conn.ex(), account, inbox).await?;
+    let agents = users::pubsub_tokens_for_inbox(conn.ex(), account, inbox).await?;
+    let mut contact = None;
     if audience == Audience::AgentsAndContact
         && let Some(ci) = contact_inbox
         && let Some(ci) = contacts::contact_inboxes_by_ids(conn.ex(), &[ci])
             .await?
             .pop()
-        && let Some(token) = ci.pubsub_token
     {
-        streams.push(token);
+        contact = ci.pubsub_token;
     }
-    Ok(streams)
+    Ok((agents, contact))
 }
 
 async fn send(
@@ -72,6 +85,44 @@ async fn send(
     }
 }
 
+/// A new message as `message.created`, and, when it is an agent's first public reply,
+/// as `first.reply.created` to the agents (one recipients lookup for both).
+pub async fn new_message(ctx: &Ctx, d: &MessageDetails, first_reply: bool) {
+    let m = &d.message;
+    let hidden = m.private || m.message_type == MessageType::Activity.value();
+    let audience = if hidden {
+        Audience::Agents
+    } else {
+        Audience::AgentsAndContact
+    };
+    let contact_inbox = d.conversation.contact_inbox_id;
+    let (agents, contact) =
+        match parties(ctx, m.account_id, m.inbox_id, contact_inbox, audience).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "live event dropped");
+                return;
+            }
+        };
+    let mut data = push(d);
+    data["account_id"] = json!(m.account_id.0);
+    let publish = |event: &str, streams: Vec<String>| {
+        ctx.events.publish(Broadcast {
+            account_id: m.account_id.0,
+            event: event.to_owned(),
+            data: data.clone(),
+            streams,
+            except: None,
+        });
+    };
+    let mut everyone = agents.clone();
+    everyone.extend(contact);
+    publish("message.created", everyone);
+    if first_reply {
+        publish("first.reply.created", agents);
+    }
+}
+
 /// `message.created` / `message.updated` with the message's push data.
 pub async fn message(ctx: &Ctx, event: &str, d: &MessageDetails) {
     let m = &d.message;
@@ -88,21 +139,6 @@ pub async fn message(ctx: &Ctx, event: &str, d: &MessageDetails) {
         m.inbox_id,
         d.conversation.contact_inbox_id,
         audience,
-        push(d),
-    )
-    .await;
-}
-
-/// `first.reply.created`: an agent's first public reply, for the agents only.
-pub async fn first_reply(ctx: &Ctx, d: &MessageDetails) {
-    let m = &d.message;
-    send(
-        ctx,
-        "first.reply.created",
-        m.account_id,
-        m.inbox_id,
-        None,
-        Audience::Agents,
         push(d),
     )
     .await;

@@ -255,14 +255,11 @@ pub async fn create(
     .await;
     match created {
         Ok(d) => {
-            crate::live::message(ctx, "message.created", &d).await;
             // `post` sets the conversation's first reply time to this message's.
-            if d.conversation.first_reply_created_at == Some(d.message.created_at)
+            let first_reply = d.conversation.first_reply_created_at == Some(d.message.created_at)
                 && d.message.message_type == MessageType::Outgoing.value()
-                && !d.message.private
-            {
-                crate::live::first_reply(ctx, &d).await;
-            }
+                && !d.message.private;
+            crate::live::new_message(ctx, &d, first_reply).await;
             Ok(d)
         }
         Err(e) => {
