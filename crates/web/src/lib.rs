@@ -14,6 +14,8 @@ use switchboard_core::Ctx;
 use switchboard_core::installation::{self, Onboarding};
 use switchboard_domain::Error;
 
+pub mod assets;
+
 pub fn routes(ctx: Ctx) -> Router {
     Router::new()
         .route("/", get(home))
@@ -22,6 +24,7 @@ pub fn routes(ctx: Ctx) -> Router {
             get(onboarding_form).post(onboard),
         )
         .with_state(ctx)
+        .merge(assets::routes())
 }
 
 #[derive(Template)]
