@@ -90,7 +90,9 @@ pub async fn create(ctx: &Ctx, caller: &User, account: AccountId, new: NewAgent)
                 confirmed: false,
                 super_admin: false,
             };
-            user_cases::create(tx.ex(), input, now).await?
+            let user = user_cases::create(tx.ex(), input, now).await?;
+            crate::passwords::invite(tx.ex(), ctx, &user, caller, account).await?;
+            user
         }
     };
     let mut account_user = add_member(tx.ex(), account, &user, role, Some(caller), now).await?;

@@ -49,4 +49,6 @@ pub struct Ctx {
     pub files: crate::files::Files,
     /// Live events for `/cable` (in-process, or Redis between processes).
     pub events: crate::events::Bus,
+    /// Outgoing mail (SMTP, or a folder when no relay is configured).
+    pub mailer: crate::mail::Mailer,
 }

@@ -1,6 +1,7 @@
 //! Use cases and permission policies. Every function takes the `Ctx`, opens its own
 //! transaction when it writes, and knows nothing of HTTP.
 
+pub mod account_mail;
 pub mod accounts;
 pub mod agents;
 pub mod auth;
@@ -21,10 +22,12 @@ pub mod installation;
 pub mod jobs;
 pub mod labels;
 pub mod live;
+pub mod mail;
 pub mod members;
 pub mod messages;
 pub mod outbound;
 pub mod participants;
+pub mod passwords;
 pub mod platform;
 pub mod profile;
 pub mod secrets;

@@ -247,3 +247,71 @@ pub async fn pubsub_tokens_for_inbox(
         inbox
     )?)
 }
+
+/// Stores the digest of a new password-reset (or invitation) token and when it was sent.
+pub async fn set_reset_token(
+    mut ex: Ex<'_>,
+    id: UserId,
+    digest: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str =
+        "UPDATE users SET reset_password_token = $2, reset_password_sent_at = $3 WHERE id = $1";
+    exec!(ex.re(), SQL, id, digest, now)?;
+    Ok(())
+}
+
+/// The user a reset token's digest names, with when it was sent.
+pub async fn find_by_reset_token(
+    mut ex: Ex<'_>,
+    digest: &str,
+) -> StoreResult<Option<(User, Option<Timestamp>)>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE reset_password_token = $1"
+    );
+    const SENT: &str = "SELECT reset_password_sent_at FROM users WHERE id = $1";
+    let Some(user): Option<User> = fetch!(optional, ex.re(), SQL, digest)? else {
+        return Ok(None);
+    };
+    let sent: Option<Timestamp> = scalar!(one, ex.re(), SENT, user.id)?;
+    Ok(Some((user, sent)))
+}
+
+/// A reset done: the new password, the token spent (as Devise, the confirmation token
+/// too) and the user confirmed, since only they could read the mail.
+pub async fn complete_reset(
+    mut ex: Ex<'_>,
+    id: UserId,
+    encrypted_password: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str = "UPDATE users SET encrypted_password = $2, reset_password_token = NULL, \
+         reset_password_sent_at = NULL, confirmation_token = NULL, \
+         confirmed_at = COALESCE(confirmed_at, $3), updated_at = $3 WHERE id = $1";
+    exec!(ex.re(), SQL, id, encrypted_password, now)?;
+    Ok(())
+}
+
+/// Stores the digest of a new confirmation token and when it was sent.
+pub async fn set_confirmation_token(
+    mut ex: Ex<'_>,
+    id: UserId,
+    digest: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    const SQL: &str =
+        "UPDATE users SET confirmation_token = $2, confirmation_sent_at = $3 WHERE id = $1";
+    exec!(ex.re(), SQL, id, digest, now)?;
+    Ok(())
+}
+
+pub async fn find_by_confirmation_token(mut ex: Ex<'_>, digest: &str) -> StoreResult<Option<User>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM users WHERE confirmation_token = $1"
+    );
+    Ok(fetch!(optional, ex.re(), SQL, digest)?)
+}

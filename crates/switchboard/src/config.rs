@@ -87,6 +87,8 @@ pub struct Config {
     pub force_ssl: bool,
     pub signup: SignupMode,
     pub mailer_sender_email: Option<String>,
+    /// `SMTP_*`; None (no `SMTP_ADDRESS`) writes mail under `DATA_DIR/mail` instead.
+    pub smtp: Option<switchboard_core::mail::Smtp>,
     pub storage: Storage,
     /// `MAXIMUM_FILE_UPLOAD_SIZE` in megabytes (Chatwoot's default: 40).
     pub max_upload_mb: usize,
@@ -200,6 +202,7 @@ impl Config {
             }
         };
         let storage = storage(&var)?;
+        let smtp = smtp(&var)?;
         let max_upload_mb = match var("MAXIMUM_FILE_UPLOAD_SIZE") {
             None => 40,
             Some(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
@@ -261,6 +264,7 @@ impl Config {
             force_ssl: boolean(&var, "FORCE_SSL")?,
             signup,
             mailer_sender_email: var("MAILER_SENDER_EMAIL"),
+            smtp,
             storage,
             max_upload_mb,
             message_per_minute_limit,
@@ -343,6 +347,87 @@ fn boolean(var: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<
         Some("true" | "1" | "yes" | "on") => Ok(true),
         Some(v) => Err(bad(name, format!("'{v}' must be true or false"))),
     }
+}
+
+/// Chatwoot's `SMTP_*` variables. An empty `SMTP_ADDRESS` means no relay (Chatwoot then
+/// uses sendmail; we write the mail to a file and the log).
+fn smtp(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<switchboard_core::mail::Smtp>, ConfigError> {
+    use switchboard_core::mail::{Authentication, Security, Smtp};
+    let Some(address) = var("SMTP_ADDRESS") else {
+        return Ok(None);
+    };
+    let tls = boolean(var, "SMTP_TLS")? || boolean(var, "SMTP_SSL")?;
+    let port = match var("SMTP_PORT") {
+        None if tls => 465,
+        None => 587,
+        Some(v) => v
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| bad("SMTP_PORT", format!("'{v}' is not a port number")))?,
+    };
+    let starttls = match var("SMTP_ENABLE_STARTTLS_AUTO") {
+        None => true,
+        Some(_) => boolean(var, "SMTP_ENABLE_STARTTLS_AUTO")?,
+    };
+    let security = match (tls, starttls) {
+        (true, _) => Security::Tls,
+        (false, true) => Security::StartTlsWhenOffered,
+        (false, false) => Security::None,
+    };
+    let authentication = match var("SMTP_AUTHENTICATION")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        None => Authentication::Any,
+        Some("plain") => Authentication::Plain,
+        Some("login") => Authentication::Login,
+        Some("none") => Authentication::None,
+        Some(v) => {
+            return Err(bad(
+                "SMTP_AUTHENTICATION",
+                format!("'{v}' must be plain, login or none (cram_md5 is not supported)"),
+            ));
+        }
+    };
+    let verify_certificates = match var("SMTP_OPENSSL_VERIFY_MODE")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("peer" | "client_once" | "fail_if_no_peer_cert") => true,
+        Some("none") => false,
+        Some(v) => {
+            return Err(bad(
+                "SMTP_OPENSSL_VERIFY_MODE",
+                format!("'{v}' must be peer or none"),
+            ));
+        }
+    };
+    let seconds = |name: &'static str| match var(name) {
+        None => Ok(None),
+        Some(v) => duration(&v)
+            .filter(|d| !d.is_zero())
+            .map(Some)
+            .ok_or_else(|| bad(name, format!("'{v}' is not a number of seconds"))),
+    };
+    let timeout = [seconds("SMTP_OPEN_TIMEOUT")?, seconds("SMTP_READ_TIMEOUT")?]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(Duration::from_secs(30));
+    Ok(Some(Smtp {
+        address,
+        port,
+        domain: var("SMTP_DOMAIN"),
+        username: var("SMTP_USERNAME"),
+        password: var("SMTP_PASSWORD").map(switchboard_core::SecretKey),
+        authentication,
+        security,
+        verify_certificates,
+        timeout,
+    }))
 }
 
 /// `DATABASE_URL` wins; then Chatwoot's `POSTGRES_*`; else SQLite under `DATA_DIR`.

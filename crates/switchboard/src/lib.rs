@@ -76,10 +76,12 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
         }
         config::Storage::S3(s3) => Files::s3(Arc::new(s3_store(s3)?), &secret, max_upload),
     };
+    let mailer = mailer(config).map_err(|e| anyhow::anyhow!("mail: {e}"))?;
     Ok(Ctx {
         db,
         files,
         events,
+        mailer,
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             frontend_url: config.frontend_url.clone(),
@@ -93,6 +95,24 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
             },
         }),
     })
+}
+
+/// SMTP when `SMTP_ADDRESS` is set, else `DATA_DIR/mail`. The sender is
+/// `MAILER_SENDER_EMAIL`, else `accounts@` the host of `FRONTEND_URL`.
+fn mailer(config: &Config) -> Result<switchboard_core::mail::Mailer, String> {
+    use switchboard_core::mail::Mailer;
+    let sender = config.mailer_sender_email.clone().unwrap_or_else(|| {
+        let host = url::Url::parse(&config.frontend_url)
+            .ok()
+            .and_then(|u| u.domain().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        format!("accounts@{host}")
+    });
+    let brand = &config.installation_name;
+    match &config.smtp {
+        Some(smtp) => Mailer::smtp(&sender, brand, smtp),
+        None => Mailer::folder(&sender, brand, config.data_dir.join("mail")),
+    }
 }
 
 fn s3_store(s3: &config::S3) -> anyhow::Result<object_store::aws::AmazonS3> {

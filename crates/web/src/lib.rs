@@ -14,6 +14,7 @@ use switchboard_core::Ctx;
 use switchboard_core::installation::{self, Onboarding};
 use switchboard_domain::Error;
 
+mod account_pages;
 pub mod assets;
 
 pub fn routes(ctx: Ctx) -> Router {
@@ -23,6 +24,7 @@ pub fn routes(ctx: Ctx) -> Router {
             "/installation/onboarding",
             get(onboarding_form).post(onboard),
         )
+        .merge(account_pages::routes())
         .with_state(ctx)
         .merge(assets::routes())
 }

@@ -1,12 +1,13 @@
 //! devise_token_auth's routes as Chatwoot overrides them: `/auth/sign_in`,
-//! `/auth/validate_token`, `/auth/sign_out`.
+//! `/auth/validate_token`, `/auth/sign_out`, `/auth/password`, `/auth/confirmation`.
 
+mod passwords;
 mod sessions;
 mod token_validations;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use base64::Engine;
 use switchboard_core::auth::SessionTokens;
 
@@ -16,6 +17,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/sign_in", get(sessions::new).post(sessions::create))
         .route("/auth/sign_out", delete(sessions::destroy))
+        .route(
+            "/auth/password",
+            post(passwords::create)
+                .put(passwords::update)
+                .patch(passwords::update),
+        )
+        .route("/auth/confirmation", post(passwords::confirm))
         .route(
             "/auth/validate_token",
             get(token_validations::validate_token),

@@ -17,6 +17,7 @@ mod filters;
 mod health;
 mod inboxes;
 mod labels;
+mod mail;
 mod messages;
 mod onboarding;
 mod platform;
