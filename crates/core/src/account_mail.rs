@@ -17,7 +17,7 @@ pub enum Language {
 }
 
 impl Language {
-    fn from_code(code: &str) -> Option<Language> {
+    pub(crate) fn from_code(code: &str) -> Option<Language> {
         match code {
             "en" => Some(Language::En),
             "pt_BR" | "pt-BR" | "pt" => Some(Language::PtBr),

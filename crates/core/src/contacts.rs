@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use switchboard_domain::{AccountId, Error, Result, Timestamp, attributes, validation};
 use switchboard_store::contacts::{self, Contact, ContactFields, ContactInbox, ListQuery, Note};
+use switchboard_store::conversations::{self, Conversation};
 use switchboard_store::inboxes::{self, Inbox};
 use switchboard_store::labels::{self, Taggable};
 use switchboard_store::users::User;
@@ -564,6 +565,7 @@ pub async fn merge(
         merged.extend(mine.as_object().cloned().unwrap_or_default());
         *mine = Value::Object(merged);
     }
+    let moved = conversations::for_contact(tx.ex(), account, mergee).await?;
     contacts::reassign(tx.ex(), mergee, base).await?;
     contacts::delete(tx.ex(), account, mergee).await?;
     let merged = contacts::update(tx.ex(), account, base, &f, Timestamp::now())
@@ -571,7 +573,30 @@ pub async fn merge(
         .map_err(unique)?;
     tx.commit().await?;
     crate::live::contact(ctx, "contact.merged", &merged);
+    contact_changed(ctx, account, moved).await;
     Ok(merged)
+}
+
+/// `conversation.contact_changed` to the agents, for each conversation a merge moved to
+/// another contact, so open screens show the contact it belongs to now.
+async fn contact_changed(ctx: &Ctx, account: AccountId, moved: Vec<Conversation>) {
+    if moved.is_empty() {
+        return;
+    }
+    let ids: Vec<i64> = moved.iter().map(|c| c.id).collect();
+    let details = async {
+        let mut conn = ctx.db.conn().await?;
+        let now = conversations::by_ids(conn.ex(), account, &ids).await?;
+        crate::conversations::details(ctx, conn.ex(), account, now).await
+    };
+    match details.await {
+        Ok(list) => {
+            for d in &list {
+                crate::live::conversation(ctx, "conversation.contact_changed", d).await;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "conversation.contact_changed dropped"),
+    }
 }
 
 pub async fn notes(

@@ -32,6 +32,7 @@ pub mod platform;
 pub mod profile;
 pub mod secrets;
 pub mod teams;
+pub mod transcripts;
 pub mod users;
 pub mod views;
 pub mod webhooks;

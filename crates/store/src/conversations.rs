@@ -327,6 +327,27 @@ pub async fn for_contact(
     Ok(fetch!(all, ex.re(), SQL, account, contact)?)
 }
 
+/// Conversations of `account` by id (any order).
+pub async fn by_ids(ex: Ex<'_>, account: AccountId, ids: &[i64]) -> StoreResult<Vec<Conversation>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Query::new(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM conversations WHERE account_id = "
+    ));
+    q.bind(Arg::Int(account.0)).push(" AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(Arg::Int(*id));
+    }
+    q.push(") ORDER BY id");
+    query::fetch_all(ex, &q).await
+}
+
 /// Conversations matching filter conditions: Chatwoot's three counts and one page,
 /// newest activity first.
 pub async fn filter(

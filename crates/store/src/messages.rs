@@ -301,3 +301,19 @@ pub async fn last_incoming_many(
         .push(" GROUP BY conversation_id");
     query::fetch_all(ex, &q).await
 }
+
+/// The messages of a conversation that a transcript shows (Chatwoot's `chat` scope: not
+/// activity messages, not private notes), oldest first, at most `limit`.
+pub async fn transcript(
+    mut ex: Ex<'_>,
+    conversation: i64,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        columns!(),
+        " FROM messages WHERE conversation_id = $1 AND message_type <> 2 AND private = FALSE \
+         ORDER BY id ASC LIMIT $2"
+    );
+    Ok(fetch!(all, ex.re(), SQL, conversation, limit)?)
+}

@@ -267,6 +267,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             post(conversations::unread),
         )
         .route(
+            "/accounts/{account_id}/conversations/{id}/transcript",
+            post(conversations::transcript),
+        )
+        .route(
             "/accounts/{account_id}/conversations/{id}/mute",
             post(conversations::mute),
         )

@@ -467,3 +467,120 @@ async fn the_mailed_link_opens_a_page_that_sets_the_password() {
         .unwrap();
     assert_eq!(garbage.status(), 422);
 }
+
+#[tokio::test]
+async fn a_transcript_mails_the_public_messages_only_to_agents_who_see_the_conversation() {
+    let app = TestApp::spawn_with(&[("INSTALLATION_NAME", "Acme Help")]).await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let outsider = app.user_in(&p, t.account_id, "agent").await;
+    let other = app.account_with_admin(&p, "Other").await;
+    let admin = Some(t.admin.token.as_str());
+    let base = format!("/api/v1/accounts/{}", t.account_id);
+    let inbox = app
+        .call(
+            Method::POST,
+            &format!("{base}/inboxes"),
+            admin,
+            Some(json!({"name": "API", "channel": {"type": "api"}})),
+        )
+        .await;
+    let inbox = inbox.body["id"].as_i64().unwrap();
+    let contact = app
+        .call(
+            Method::POST,
+            &format!("{base}/contacts"),
+            admin,
+            Some(json!({"name": "Jo <script>", "inbox_id": inbox})),
+        )
+        .await;
+    let c = app
+        .call(
+            Method::POST,
+            &format!("{base}/conversations"),
+            admin,
+            Some(
+                json!({"contact_id": contact.body["payload"]["contact"]["id"], "inbox_id": inbox}),
+            ),
+        )
+        .await;
+    let conv = format!("{base}/conversations/{}", c.body["id"]);
+    for (content, kind, private) in [
+        ("Hello, my order is late", "incoming", false),
+        ("internal: check the warehouse", "outgoing", true),
+        ("Sorry! It ships <b>today</b>.", "outgoing", false),
+    ] {
+        let r = app
+            .call(
+                Method::POST,
+                &format!("{conv}/messages"),
+                admin,
+                Some(json!({"content": content, "message_type": kind, "private": private})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    let missing = app
+        .call(
+            Method::POST,
+            &format!("{conv}/transcript"),
+            admin,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    assert_eq!(missing.body, json!({"error": "email param missing"}));
+    let bad = app
+        .call(
+            Method::POST,
+            &format!("{conv}/transcript"),
+            admin,
+            Some(json!({"email": "not an address"})),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let denied = app
+        .call(
+            Method::POST,
+            &format!("{conv}/transcript"),
+            Some(&outsider.token),
+            Some(json!({"email": "x@example.com"})),
+        )
+        .await;
+    assert_eq!(denied.status, 401, "{}", denied.text);
+    let foreign = app
+        .call(
+            Method::POST,
+            &format!("{conv}/transcript"),
+            Some(&other.admin.token),
+            Some(json!({"email": "x@example.com"})),
+        )
+        .await;
+    assert_eq!(foreign.status, 401, "{}", foreign.text);
+
+    let sent = app
+        .call(
+            Method::POST,
+            &format!("{conv}/transcript"),
+            admin,
+            Some(json!({"email": "jo@example.com"})),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    let mail = nth_mail(&app.storage.data_dir().join("mail"), 0).await;
+    assert_eq!(mail.to, " <jo@example.com>");
+    assert_eq!(
+        mail.subject,
+        format!("[#{}] Conversation Transcript", c.body["id"])
+    );
+    assert!(mail.text.contains("Hello, my order is late"));
+    assert!(mail.text.contains("It ships <b>today</b>"));
+    assert!(!mail.text.contains("warehouse"), "private notes stay out");
+    assert!(
+        mail.html.contains("It ships &lt;b&gt;today&lt;/b&gt;")
+            || mail.html.contains("&#60;b&#62;")
+    );
+    assert!(!mail.html.contains("<script>"));
+    assert!(mail.html.contains("Acme Help"));
+}

@@ -985,3 +985,72 @@ async fn changes_reach_the_right_sockets_live() {
     assert!(outsider_ws.is_quiet(500).await);
     assert!(contact_ws.is_quiet(300).await);
 }
+
+#[tokio::test]
+async fn a_merge_tells_the_agents_which_conversations_changed_contact() {
+    let app = TestApp::spawn().await;
+    let p = app.platform_token().await;
+    let t = app.account_with_admin(&p, "Acme").await;
+    let admin = admin_of(&app, &t).await;
+    let base = format!("/api/v1/accounts/{}", t.account_id);
+    let token = Some(t.admin.token.as_str());
+    let inbox = app
+        .call(
+            Method::POST,
+            &format!("{base}/inboxes"),
+            token,
+            Some(json!({"name": "API", "channel": {"type": "api"}})),
+        )
+        .await;
+    let inbox = inbox.body["id"].as_i64().unwrap();
+    let contact = |name: &'static str| {
+        let app = &app;
+        let base = base.clone();
+        async move {
+            let r = app
+                .call(
+                    Method::POST,
+                    &format!("{base}/contacts"),
+                    token,
+                    Some(json!({"name": name, "inbox_id": inbox})),
+                )
+                .await;
+            r.body["payload"]["contact"]["id"].as_i64().unwrap()
+        }
+    };
+    let keep = contact("Jo Doe").await;
+    let dup = contact("J. Doe").await;
+    let conv = app
+        .call(
+            Method::POST,
+            &format!("{base}/conversations"),
+            token,
+            Some(json!({"contact_id": dup, "inbox_id": inbox})),
+        )
+        .await;
+    let display = conv.body["id"].as_i64().unwrap();
+
+    let mut ws = Cable::open(&app).await;
+    ws.join(&agent_identifier(&admin, t.account_id)).await;
+    let merged = app
+        .call(
+            Method::POST,
+            &format!("{base}/actions/contact_merge"),
+            token,
+            Some(json!({"base_contact_id": keep, "mergee_contact_id": dup})),
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.text);
+
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let (event, data) = ws.named().await;
+        if event == "conversation.contact_changed" {
+            assert_eq!(data["id"], display);
+            assert_eq!(data["meta"]["sender"]["id"], keep);
+        }
+        seen.push(event);
+    }
+    seen.sort();
+    assert_eq!(seen, ["contact.merged", "conversation.contact_changed"]);
+}

@@ -405,6 +405,25 @@ pub async fn unread(
     )))
 }
 
+#[derive(Deserialize)]
+pub struct TranscriptParams {
+    email: Option<String>,
+}
+
+impl Payload for TranscriptParams {}
+
+/// `POST …/transcript`: mails the conversation to `email`; 200 with no body.
+pub async fn transcript(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Id((account, id)): Id<(AccountId, i64)>,
+    Body(p): Body<TranscriptParams>,
+) -> ApiResult<()> {
+    let email = p.email.as_deref();
+    switchboard_core::transcripts::send(&state.ctx, &user, account, id, email).await?;
+    Ok(())
+}
+
 /// `POST …/mute`: 200 with no body.
 pub async fn mute(
     State(state): State<AppState>,
