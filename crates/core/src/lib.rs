@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod auth;
+pub mod automation;
 pub mod cable;
 pub mod canned_responses;
 pub mod client;
@@ -21,6 +22,7 @@ pub mod installation;
 pub mod jobs;
 pub mod labels;
 pub mod live;
+pub mod macros;
 pub mod members;
 pub mod messages;
 pub mod outbound;
