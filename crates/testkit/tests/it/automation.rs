@@ -518,6 +518,16 @@ async fn a_message_rule_labels_assigns_prioritises_and_replies_as_the_automation
         1,
         "{said:?}"
     );
+
+    // Another account's conversations are not the rule's business.
+    let other = desk(&app).await;
+    let theirs = conversation(&app, &other).await;
+    incoming(&app, &other, theirs, "refund now").await;
+    settle(&app).await;
+    let c = show(&app, &other, theirs).await;
+    assert!(labels(&c).is_empty(), "{c}");
+    assert_eq!(c["priority"], Value::Null);
+    assert_eq!(messages(&app, &other, theirs).await.len(), 1);
 }
 
 #[tokio::test]
