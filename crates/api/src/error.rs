@@ -29,6 +29,10 @@ pub enum ApiError {
     /// Other fixed answers with Chatwoot's `{"error": …}` body.
     #[error("{1}")]
     Status(StatusCode, String),
+    /// 422 with a record's errors by attribute, `{"error": {"actions": ["…"]}}`, as
+    /// Chatwoot's `render_could_not_create_error(record.errors.messages)` answers.
+    #[error("{0}")]
+    RecordInvalid(serde_json::Value),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -40,6 +44,21 @@ impl From<switchboard_store::StoreError> for ApiError {
 }
 
 impl ApiError {
+    /// A validation failure as the record's errors by attribute (Chatwoot's automation
+    /// rules and macros controllers).
+    pub fn record_errors(e: Error) -> Self {
+        match e {
+            Error::Invalid {
+                message,
+                attributes,
+            } => {
+                let key = attributes.first().cloned().unwrap_or_else(|| "base".into());
+                ApiError::RecordInvalid(json!({ key: [message] }))
+            }
+            other => ApiError::Domain(other),
+        }
+    }
+
     /// Where Chatwoot lets Rails answer a missing record (the Platform API), the body
     /// is Rails' `{"status":404,"error":"Not Found"}`.
     pub fn rails_not_found(e: Error) -> Self {
@@ -106,6 +125,9 @@ impl IntoResponse for ApiError {
                 json!({ "error": self.to_string() }),
             ),
             ApiError::Status(code, m) => (*code, json!({ "error": m })),
+            ApiError::RecordInvalid(errors) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({ "error": errors }))
+            }
         };
         (status, axum::Json(body)).into_response()
     }

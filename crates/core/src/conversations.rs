@@ -35,6 +35,31 @@ pub enum Sender {
     User(User),
 }
 
+/// Who makes a change: a person through the API, or an automation rule (Chatwoot's
+/// `Current.user` and `Current.executed_by`). Automation has no membership to check and
+/// signs activity messages as Chatwoot's "Automation System".
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    User(&'a User),
+    Automation,
+}
+
+impl Actor<'_> {
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::User(u) => &u.name,
+            Actor::Automation => "Automation System",
+        }
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Actor::User(u) => Some(u),
+            Actor::Automation => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct MessageDetails {
     pub message: Message,
@@ -297,6 +322,26 @@ pub(crate) async fn accessible(
     Err(Error::forbidden())
 }
 
+/// A conversation `by` may act on: `accessible` for a person (with the membership),
+/// any conversation of the account for automation.
+pub(crate) async fn reachable(
+    tx: &mut Tx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
+) -> Result<(Conversation, Option<AccountUser>)> {
+    match by {
+        Actor::User(u) => {
+            let (c, member) = accessible(tx, u, account, display_id).await?;
+            Ok((c, Some(member)))
+        }
+        Actor::Automation => Ok((
+            conversations::find_by_display_id(tx.ex(), account, display_id).await?,
+            None,
+        )),
+    }
+}
+
 /// The list's parameters, already parsed.
 #[derive(Clone, Debug)]
 pub struct ListQuery {
@@ -500,7 +545,8 @@ pub async fn create(
     }
     let mut first = None;
     if let Some(m) = n.message {
-        let (msg, updated) = post(ctx, &mut tx, Some(caller), &inbox, c, m, now).await?;
+        let (msg, updated) =
+            post(ctx, &mut tx, Some(Actor::User(caller)), &inbox, c, m, now).await?;
         c = updated;
         first = Some(msg);
     }
@@ -697,7 +743,7 @@ fn check_items(content_type: ContentType, attrs: &Map<String, Value>) -> Result<
 pub(crate) async fn post(
     ctx: &Ctx,
     tx: &mut Tx,
-    caller: Option<&User>,
+    caller: Option<Actor<'_>>,
     inbox: &Inbox,
     mut c: Conversation,
     m: MessageInput,
@@ -740,11 +786,13 @@ pub(crate) async fn post(
         return Err(fail("Validation failed: Too many messages".into()));
     }
     let (sender_type, sender_id) = match (message_type, caller) {
-        (MessageType::Outgoing, Some(user)) => ("User", user.id.0),
+        (MessageType::Outgoing, Some(Actor::User(user))) => (Some("User"), Some(user.id.0)),
+        // Chatwoot's automation messages have no sender.
+        (MessageType::Outgoing, Some(Actor::Automation)) => (None, None),
         (MessageType::Outgoing, None) => {
             return Err(fail("Contacts can only send incoming messages".into()));
         }
-        _ => ("Contact", c.contact_id.unwrap_or_default()),
+        _ => (Some("Contact"), Some(c.contact_id.unwrap_or_default())),
     };
     let msg = Message {
         id: 0,
@@ -760,8 +808,8 @@ pub(crate) async fn post(
         source_id: m.source_id,
         content_type: content_type.value(),
         content_attributes: Some(Json(Value::Object(attrs))),
-        sender_type: Some(sender_type.into()),
-        sender_id: Some(sender_id),
+        sender_type: sender_type.map(Into::into),
+        sender_id,
         external_source_ids: Some(Json(Value::Object(Map::new()))),
         additional_attributes: Some(Json(Value::Object(Map::new()))),
         processed_message_content: m.content,
@@ -788,7 +836,8 @@ pub(crate) async fn post(
                 contacts::touch(tx.ex(), contact, now).await?;
             }
         }
-        MessageType::Outgoing if !m.private => {
+        // Only a person's reply is a reply (Chatwoot's `human_response?`).
+        MessageType::Outgoing if !m.private && sender_type == Some("User") => {
             if c.first_reply_created_at.is_none() {
                 c.first_reply_created_at = Some(now);
             }
@@ -846,9 +895,29 @@ pub async fn toggle_status(
     status: Option<&str>,
     snoozed_until: Option<i64>,
 ) -> Result<Toggled> {
+    change_status(
+        ctx,
+        Actor::User(caller),
+        account,
+        display_id,
+        status,
+        snoozed_until,
+    )
+    .await
+}
+
+/// `toggle_status` by anyone.
+pub(crate) async fn change_status(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
+    status: Option<&str>,
+    snoozed_until: Option<i64>,
+) -> Result<Toggled> {
     let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
-    let (mut c, member) = accessible(&mut tx, caller, account, display_id).await?;
+    let (mut c, member) = reachable(&mut tx, by, account, display_id).await?;
     let current = ConversationStatus::from_value(c.status).unwrap_or(ConversationStatus::Open);
     let next = match status.filter(|s| !s.is_empty()) {
         Some(s) => parse_status(s)?,
@@ -862,10 +931,13 @@ pub async fn toggle_status(
     let changed = next != current;
     c.status = next.value();
     // An agent who opens a conversation takes it, as in Chatwoot (whoever had it).
-    let self_assign =
-        next == ConversationStatus::Open && !is_admin(&member) && c.assignee_id != Some(caller.id);
+    let taker = match (by.user(), &member) {
+        (Some(u), Some(m)) if next == ConversationStatus::Open && !is_admin(m) => Some(u.id),
+        _ => None,
+    };
+    let self_assign = taker.is_some_and(|id| c.assignee_id != Some(id));
     if self_assign {
-        c.assignee_id = Some(caller.id);
+        c.assignee_id = taker;
     }
     let c = conversations::save(tx.ex(), &c, now).await?;
     if changed {
@@ -887,7 +959,7 @@ pub async fn toggle_status(
         crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
     }
     if changed {
-        let who = &caller.name;
+        let who = by.name();
         let text = match next {
             ConversationStatus::Open => format!("Conversation was reopened by {who}"),
             ConversationStatus::Resolved => format!("Conversation was marked resolved by {who}"),
@@ -901,7 +973,7 @@ pub async fn toggle_status(
             activity(
                 &mut tx,
                 &c,
-                format!("{} self-assigned this conversation", caller.name),
+                format!("{} self-assigned this conversation", by.name()),
                 now,
             )
             .await?,
@@ -932,6 +1004,17 @@ pub async fn toggle_priority(
     display_id: i64,
     priority: Option<&str>,
 ) -> Result<()> {
+    change_priority(ctx, Actor::User(caller), account, display_id, priority).await
+}
+
+/// `toggle_priority` by anyone.
+pub(crate) async fn change_priority(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
+    priority: Option<&str>,
+) -> Result<()> {
     let next =
         match priority.filter(|p| !p.is_empty()) {
             None => None,
@@ -941,13 +1024,13 @@ pub async fn toggle_priority(
         };
     let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
-    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let (mut c, _) = reachable(&mut tx, by, account, display_id).await?;
     let before = c.priority.and_then(Priority::from_value);
     if before != next {
         let now = Timestamp::now();
         c.priority = next.map(Priority::value);
         let c = conversations::save(tx.ex(), &c, now).await?;
-        let who = &caller.name;
+        let who = by.name();
         let text = match (before, next) {
             (None, Some(p)) => format!("{who} set the priority to {p}"),
             (Some(b), Some(p)) => format!("{who} changed the priority from {b} to {p}"),
@@ -999,11 +1082,31 @@ pub async fn assign(
     assignee_id: Option<Option<i64>>,
     team_id: Option<Option<i64>>,
 ) -> Result<Assigned> {
+    assign_by(
+        ctx,
+        Actor::User(caller),
+        account,
+        display_id,
+        assignee_id,
+        team_id,
+    )
+    .await
+}
+
+/// `assign` by anyone.
+pub(crate) async fn assign_by(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
+    assignee_id: Option<Option<i64>>,
+    team_id: Option<Option<i64>>,
+) -> Result<Assigned> {
     let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
-    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let (mut c, _) = reachable(&mut tx, by, account, display_id).await?;
     let now = Timestamp::now();
-    let who = caller.name.clone();
+    let who = by.name().to_string();
     if let Some(assignee) = assignee_id {
         let target = match assignee {
             Some(id) => account_users::find(tx.ex(), account, UserId(id)).await?,
@@ -1017,7 +1120,7 @@ pub async fn assign(
                 c.assignee_agent_bot_id = None;
                 let c = conversations::save(tx.ex(), &c, now).await?;
                 if changed {
-                    let text = if user.id == caller.id {
+                    let text = if by.user().is_some_and(|u| u.id == user.id) {
                         format!("{who} self-assigned this conversation")
                     } else {
                         format!("Assigned to {} by {who}", user.name)
@@ -1127,15 +1230,31 @@ pub async fn set_labels(
     display_id: i64,
     titles: &[String],
 ) -> Result<Vec<String>> {
+    labels_by(ctx, Actor::User(caller), account, display_id, |_| {
+        titles.to_vec()
+    })
+    .await
+}
+
+/// Sets the labels to what `next` makes of the current ones, by anyone (automation
+/// adds and removes labels against the list as it is when the action runs).
+pub(crate) async fn labels_by(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
+    next: impl FnOnce(&[String]) -> Vec<String>,
+) -> Result<Vec<String>> {
     let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
-    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let (mut c, _) = reachable(&mut tx, by, account, display_id).await?;
+    let titles = next(&labels_of(&c));
     let before = labels_of(&c);
     let now = Timestamp::now();
     let list = label_store::replace(
         tx.ex(),
         Taggable::Conversation(c.id),
-        &clean_labels(titles),
+        &clean_labels(&titles),
         now,
     )
     .await?;
@@ -1149,7 +1268,7 @@ pub async fn set_labels(
             activity(
                 &mut tx,
                 &c,
-                format!("{} added {}", caller.name, join(added)),
+                format!("{} added {}", by.name(), join(added)),
                 now,
             )
             .await?,
@@ -1160,7 +1279,7 @@ pub async fn set_labels(
             activity(
                 &mut tx,
                 &c,
-                format!("{} removed {}", caller.name, join(removed)),
+                format!("{} removed {}", by.name(), join(removed)),
                 now,
             )
             .await?,
@@ -1294,14 +1413,25 @@ pub async fn set_muted(
     display_id: i64,
     muted: bool,
 ) -> Result<()> {
+    mute_by(ctx, Actor::User(caller), account, display_id, muted).await
+}
+
+/// `set_muted` by anyone.
+pub(crate) async fn mute_by(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
+    muted: bool,
+) -> Result<()> {
     let mut said = Vec::new();
     let mut tx = ctx.db.begin().await?;
-    let (mut c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    let (mut c, _) = reachable(&mut tx, by, account, display_id).await?;
     let Some(contact) = c.contact_id else {
         return Ok(());
     };
     let now = Timestamp::now();
-    let who = &caller.name;
+    let who = by.name();
     if muted && c.status != ConversationStatus::Resolved.value() {
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;

@@ -186,6 +186,8 @@ async fn handle(ctx: &Ctx, job: &Job) -> Result<(), String> {
         crate::webhooks::EVENT_JOB => crate::webhooks::fan_out(ctx, &attempt).await,
         crate::webhooks::DELIVERY_JOB => crate::webhooks::deliver(ctx, &attempt).await,
         crate::mail::DELIVERY_JOB => crate::mail::deliver(ctx, &attempt).await,
+        crate::automation::JOB => crate::automation::run(ctx, &attempt).await,
+        crate::macros::JOB => crate::macros::run(ctx, &attempt).await,
         other => Err(format!("unknown job kind {other}")),
     }
 }

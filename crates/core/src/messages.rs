@@ -17,7 +17,8 @@ use switchboard_store::{Ex, Json, Tx, contacts};
 
 use crate::Ctx;
 use crate::conversations::{
-    ConversationDetails, MessageDetails, MessageInput, Sender, accessible, one, post,
+    Actor, ConversationDetails, MessageDetails, MessageInput, Sender, accessible, one, post,
+    reachable,
 };
 use crate::files::{self, Upload};
 
@@ -233,6 +234,18 @@ pub async fn create(
     caller: &User,
     account: AccountId,
     display_id: i64,
+    m: MessageInput,
+    uploads: Vec<Upload>,
+) -> Result<MessageDetails> {
+    create_by(ctx, Actor::User(caller), account, display_id, m, uploads).await
+}
+
+/// `create` by anyone (automation posts replies and private notes with no sender).
+pub(crate) async fn create_by(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    display_id: i64,
     mut m: MessageInput,
     uploads: Vec<Upload>,
 ) -> Result<MessageDetails> {
@@ -244,11 +257,11 @@ pub async fn create(
     let with_files = !m.attachments.is_empty();
     let created = async {
         let mut tx = ctx.db.begin().await?;
-        let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+        let (c, _) = reachable(&mut tx, by, account, display_id).await?;
         let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
-        let (msg, c) = post(ctx, &mut tx, Some(caller), &inbox, c, m, Timestamp::now()).await?;
+        let (msg, c) = post(ctx, &mut tx, Some(by), &inbox, c, m, Timestamp::now()).await?;
         crate::webhooks::message_event(tx.ex(), "message_created", &c, &msg).await?;
-        let details = single(ctx, tx.ex(), c, msg, Some(caller), with_files).await?;
+        let details = single(ctx, tx.ex(), c, msg, by.user(), with_files).await?;
         tx.commit().await?;
         Ok::<_, Error>(details)
     }

@@ -233,11 +233,15 @@ async fn enqueue(
 /// `message_created` / `message_updated`, for incoming, outgoing and template messages
 /// (Chatwoot's `webhook_sendable?`).
 pub(crate) async fn message_event(
-    ex: Ex<'_>,
+    mut ex: Ex<'_>,
     event: &str,
     c: &Conversation,
     m: &Message,
 ) -> Result<()> {
+    // Automation rides on the same outbox: one place sees every change.
+    if event == "message_created" {
+        crate::automation::message_created(ex.re(), c, m).await?;
+    }
     let sendable = [
         MessageType::Incoming,
         MessageType::Outgoing,
@@ -255,11 +259,12 @@ pub(crate) async fn message_event(
 /// `conversation_created`, `conversation_status_changed`, `conversation_updated`, with
 /// the `changed_attributes` the change reports (`[{"status": {"previous_value", "current_value"}}]`).
 pub(crate) async fn conversation_event(
-    ex: Ex<'_>,
+    mut ex: Ex<'_>,
     event: &str,
     c: &Conversation,
     changed: Option<Value>,
 ) -> Result<()> {
+    crate::automation::conversation_event(ex.re(), event, c, changed.as_ref()).await?;
     let subject = json!({ "display_id": c.display_id, "changed_attributes": changed });
     enqueue(ex, c.account_id, Some(c.inbox_id), event, subject).await
 }

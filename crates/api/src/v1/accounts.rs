@@ -1,4 +1,5 @@
 pub mod agents;
+pub mod automation_rules;
 pub mod canned_responses;
 pub mod contacts;
 pub mod conversations;
@@ -6,6 +7,7 @@ pub mod custom_attribute_definitions;
 pub mod inbox_members;
 pub mod inboxes;
 pub mod labels;
+pub mod macros;
 pub mod teams;
 pub mod upload;
 pub mod webhooks;

@@ -87,6 +87,36 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
                 .delete(labels::destroy),
         )
         .route(
+            "/accounts/{account_id}/automation_rules",
+            get(accounts::automation_rules::index).post(accounts::automation_rules::create),
+        )
+        .route(
+            "/accounts/{account_id}/automation_rules/{id}",
+            get(accounts::automation_rules::show)
+                .patch(accounts::automation_rules::update)
+                .put(accounts::automation_rules::update)
+                .delete(accounts::automation_rules::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/automation_rules/{id}/clone",
+            post(accounts::automation_rules::clone),
+        )
+        .route(
+            "/accounts/{account_id}/macros",
+            get(accounts::macros::index).post(accounts::macros::create),
+        )
+        .route(
+            "/accounts/{account_id}/macros/{id}",
+            get(accounts::macros::show)
+                .patch(accounts::macros::update)
+                .put(accounts::macros::update)
+                .delete(accounts::macros::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/macros/{id}/execute",
+            post(accounts::macros::execute),
+        )
+        .route(
             "/accounts/{account_id}/canned_responses",
             get(canned::index).post(canned::create),
         )

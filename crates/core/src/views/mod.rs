@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agent;
+pub mod automation;
 pub mod canned_response;
 pub mod contact;
 pub mod conversation;

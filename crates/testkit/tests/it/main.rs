@@ -8,6 +8,7 @@
 mod accounts;
 mod agents;
 mod auth;
+mod automation;
 mod bad_input;
 mod client_api;
 mod contacts;
