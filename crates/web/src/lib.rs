@@ -15,6 +15,7 @@ use switchboard_core::installation::{self, Onboarding};
 use switchboard_domain::Error;
 
 pub mod assets;
+mod widget;
 
 pub fn routes(ctx: Ctx) -> Router {
     Router::new()
@@ -23,6 +24,7 @@ pub fn routes(ctx: Ctx) -> Router {
             "/installation/onboarding",
             get(onboarding_form).post(onboard),
         )
+        .route("/widget", get(widget::show))
         .with_state(ctx)
         .merge(assets::routes())
 }
