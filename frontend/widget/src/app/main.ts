@@ -12,6 +12,28 @@ const PREFIX = 'chatwoot-widget:';
 const EMOJI = '😀 😃 😄 😁 😅 😂 🙂 😉 😊 😍 😘 😎 🤔 😐 😴 😢 😭 😡 👍 👎 👏 🙏 👋 💪 🎉 ❤️ 🔥 ✅ ❌ ⭐ 💡 📎 📞 ✉️ 🕐 🚀'.split(' ');
 const ACCEPTED = /^(image|audio|video)\/|^text\/(plain|csv|rtf)$|^application\/(pdf|json|zip|x-7z-compressed|vnd\.rar|x-tar|msword|rtf|vnd\.ms-(excel|powerpoint)|vnd\.oasis\.opendocument\.\w+|vnd\.openxmlformats-officedocument\.[\w.]+)$/;
 const RATINGS = ['😞', '😑', '😐', '😊', '😍'];
+// Icons as SVG paths (24×24), so they draw the same without an emoji font.
+const ICONS: Record<string, string> = {
+  attach: 'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6z',
+  emoji: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5a5.5 5.5 0 0 0 5.1-3.5H6.9a5.5 5.5 0 0 0 5.1 3.5z',
+  end: 'M13 3h-2v10h2V3zm4.8 2.2-1.4 1.4A7 7 0 1 1 7.6 6.6L6.2 5.2A9 9 0 1 0 17.8 5.2z',
+  popout: 'M14 3v2h3.6l-9.8 9.8 1.4 1.4L19 6.4V10h2V3h-7zM19 19H5V5h7V3H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2v-7h-2v7z',
+  close: 'M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z',
+};
+
+function icon(name: string): SVGSVGElement {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '18');
+  svg.setAttribute('height', '18');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute('d', ICONS[name]);
+  svg.append(path);
+  return svg;
+}
 
 interface Agent {
   id: number;
@@ -89,8 +111,8 @@ function start(boot: Dict) {
   const emojiPanel = h('div', { class: 'cw-emoji cw-hidden', role: 'listbox' });
   const notice = h('p', { class: 'cw-notice cw-hidden', role: 'alert' });
   const sendBtn = h('button', { type: 'button', class: 'cw-send' });
-  const attachBtn = h('button', { type: 'button', class: 'cw-icon-btn cw-attach' }, '📎');
-  const emojiBtn = h('button', { type: 'button', class: 'cw-icon-btn cw-emoji-btn' }, '🙂');
+  const attachBtn = h('button', { type: 'button', class: 'cw-icon-btn cw-attach' }, icon('attach'));
+  const emojiBtn = h('button', { type: 'button', class: 'cw-icon-btn cw-emoji-btn' }, icon('emoji'));
   const composer = h('div', { class: 'cw-composer' }, emojiPanel, notice, h('div', { class: 'cw-compose-row' }, textarea, emojiBtn, attachBtn, sendBtn, fileInput));
 
   for (const e of EMOJI) {
@@ -185,11 +207,11 @@ function start(boot: Dict) {
   function renderHeader() {
     const online = isOnline();
     const actions = h('div', { class: 'cw-actions' });
-    if (host.showPopoutButton && inFrame) actions.append(h('button', { type: 'button', class: 'cw-icon-btn', title: t('popout'), 'aria-label': t('popout'), onclick: () => post('popout') }, '↗'));
+    if (host.showPopoutButton && inFrame) actions.append(h('button', { type: 'button', class: 'cw-icon-btn', title: t('popout'), 'aria-label': t('popout'), onclick: () => post('popout') }, icon('popout')));
     if (feature('end_conversation', 'enableEndConversation') && conversation.id && conversation.status !== 'resolved') {
-      actions.append(h('button', { type: 'button', class: 'cw-icon-btn cw-end', title: t('endConversation'), 'aria-label': t('endConversation'), onclick: endConversation }, '⏻'));
+      actions.append(h('button', { type: 'button', class: 'cw-icon-btn cw-end', title: t('endConversation'), 'aria-label': t('endConversation'), onclick: endConversation }, icon('end')));
     }
-    if (inFrame) actions.append(h('button', { type: 'button', class: 'cw-icon-btn cw-close', title: t('close'), 'aria-label': t('close'), onclick: () => post('closeWindow') }, '✕'));
+    if (inFrame) actions.append(h('button', { type: 'button', class: 'cw-icon-btn cw-close', title: t('close'), 'aria-label': t('close'), onclick: () => post('closeWindow') }, icon('close')));
     header.replaceChildren(
       h('div', { class: 'cw-brand' }, avatar(String(cfg.website_name || ''), cfg.avatar_url), h('div', {}, h('h1', { class: 'cw-name' }, String(cfg.website_name || t('chatWithUs'))), h('p', { class: 'cw-status' }, h('span', { class: `cw-dot ${online ? 'cw-on' : ''}` }), online ? t('online') : t('offline')))),
       actions,
