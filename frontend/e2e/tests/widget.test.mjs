@@ -117,7 +117,7 @@ test('HTML and script in messages and names are shown as text, never run', async
   const payload = '<img src=x onerror="window.top.__xss=1;window.__xss=1"><script>window.__xss=2</script>';
   await frame.locator('.cw-input').fill(payload);
   await frame.locator('.cw-input').press('Enter');
-  await frame.locator('.cw-mine .cw-text').getByText(payload).waitFor();
+  await frame.locator('.cw-mine .cw-text').getByText(payload).first().waitFor();
 
   const [conv] = await until('the conversation', async () => {
     const r = await api(server.baseUrl, admin.token, 'GET', `${base()}/conversations?status=all`);
@@ -206,4 +206,73 @@ test('inbox settings edited through the API change the widget without a redeploy
   await api(server.baseUrl, admin.token, 'PATCH', `${base()}/inboxes/${inbox.id}`, {
     channel: { welcome_title: 'Hi there 👋', widget_color: '#7c3aed', reply_time: 'in_a_few_minutes' },
   });
+});
+
+test('pre-chat form, attachments, an input_select question and the unread badge', async () => {
+  const site = await widgetInbox(server.baseUrl, admin, {
+    pre_chat_form_enabled: true,
+    pre_chat_form_options: {
+      pre_chat_message: 'Tell us who you are',
+      pre_chat_fields: [
+        { field_type: 'standard', label: 'Full name', name: 'fullName', type: 'text', required: true, enabled: true },
+        { field_type: 'standard', label: 'Email', name: 'emailAddress', type: 'email', required: true, enabled: true },
+      ],
+    },
+  });
+  const page2 = await hostPage(server.baseUrl, site.website_token);
+  const context = await browser.newContext();
+  await context.addInitScript(recordEvents);
+  const page = await context.newPage();
+  try {
+    await page.goto(page2.url);
+    await page.waitForFunction(() => window.__cw.some((e) => e.name === 'chatwoot:ready'));
+    await page.click('.woot-widget-bubble');
+    const frame = page.frameLocator('#chatwoot_live_chat_widget');
+    await frame.locator('.cw-prechat').getByText('Tell us who you are').waitFor();
+    // Required fields are checked before anything is sent.
+    await frame.locator('.cw-prechat button[type=submit]').click();
+    await frame.locator('.cw-prechat .cw-notice').getByText('This field is required').waitFor();
+    await frame.locator('input[name=fullName]').fill('Paula Prechat');
+    await frame.locator('input[name=emailAddress]').fill('paula@example.com');
+    await frame.locator('.cw-prechat textarea[name=message]').fill('I need an invoice');
+    await frame.locator('.cw-prechat button[type=submit]').click();
+    await frame.locator('.cw-mine').getByText('I need an invoice').waitFor();
+    const conv = await until('the pre-chat conversation', async () => (await conversationsOf('Paula Prechat'))[0]);
+    assert.equal(conv.meta.sender.email, 'paula@example.com');
+
+    // An attachment: refused when its type is not allowed, sent otherwise.
+    await frame.locator('input[type=file]').setInputFiles({ name: 'tool.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') });
+    await frame.locator('.cw-composer .cw-notice').getByText('This type of file cannot be sent').waitFor();
+    await frame.locator('input[type=file]').setInputFiles({ name: 'invoice.txt', mimeType: 'text/plain', buffer: Buffer.from('order 1234') });
+    await until('the attachment', async () => {
+      const m = await api(server.baseUrl, admin.token, 'GET', `${base()}/conversations/${conv.id}/messages`);
+      return m.payload.some((x) => x.attachments?.length === 1);
+    });
+    await frame.locator('.cw-file').first().waitFor();
+
+    // A question with options; the visitor's choice is recorded on the message.
+    const q = await api(server.baseUrl, admin.token, 'POST', `${base()}/conversations/${conv.id}/messages`, {
+      content: 'Which invoice?',
+      content_type: 'input_select',
+      content_attributes: { items: [{ title: 'March', value: 'march' }, { title: 'April', value: 'april' }] },
+    });
+    await frame.locator('.cw-option').getByText('April').click();
+    await frame.locator('.cw-submitted').getByText('April').waitFor();
+    await until('the submitted value', async () => {
+      const m = await api(server.baseUrl, admin.token, 'GET', `${base()}/conversations/${conv.id}/messages`);
+      return m.payload.find((x) => x.id === q.id)?.content_attributes?.submitted_values?.[0]?.value === 'april';
+    });
+
+    // Closed widget: an agent's reply raises the bubble's unread badge.
+    await frame.locator('.cw-close').click();
+    await page.waitForFunction(() => window.__cw.some((e) => e.name === 'chatwoot:closed'));
+    await api(server.baseUrl, admin.token, 'POST', `${base()}/conversations/${conv.id}/messages`, { content: 'Sent it!', message_type: 'outgoing' });
+    await page.locator('.woot-unread').getByText('1').waitFor();
+    await page.click('.woot-widget-bubble');
+    assert.equal(await page.locator('.woot-unread').isVisible(), false);
+    await frame.locator('.cw-theirs').getByText('Sent it!').waitFor();
+  } finally {
+    await context.close();
+    await page2.close();
+  }
 });

@@ -1,6 +1,6 @@
 // The visitor's /cable subscription (ActionCable framing, Chatwoot's RoomChannel with the
 // contact inbox's pubsub_token). It reconnects with backoff, and tells the app each time
-// it is subscribed again, so the app can fetch what it missed.
+// it is subscribed, so the app can fetch what it missed.
 import type { Dict } from './api';
 
 export class Cable {
@@ -12,12 +12,10 @@ export class Cable {
   constructor(
     params: Dict,
     private onEvent: (event: string, data: Dict) => void,
-    private onState: (connected: boolean, again: boolean) => void,
+    private onState: (connected: boolean) => void,
   ) {
     this.identifier = JSON.stringify({ channel: 'RoomChannel', ...params });
   }
-
-  private subscribedOnce = false;
 
   connect() {
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/cable`;
@@ -33,8 +31,7 @@ export class Cable {
       }
       if (m.type === 'confirm_subscription') {
         this.tries = 0;
-        this.onState(true, this.subscribedOnce);
-        this.subscribedOnce = true;
+        this.onState(true);
       } else if (!m.type && m.message && typeof m.message === 'object') {
         const msg = m.message as Dict;
         if (typeof msg.event === 'string') this.onEvent(msg.event, (msg.data || {}) as Dict);
@@ -43,7 +40,7 @@ export class Cable {
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.onState(false, false);
+      this.onState(false);
       if (this.stopped) return;
       const wait = Math.min(30_000, 500 * 2 ** this.tries++) + Math.random() * 500;
       setTimeout(() => this.connect(), wait);

@@ -653,9 +653,11 @@ function start(boot: Dict) {
         }
       }
     },
-    (up, again) => {
+    (up) => {
       connected = up;
-      if (up && again) loadConversation();
+      // Whatever happened before this subscription (the first, or one after a drop) is
+      // fetched once it is confirmed, so nothing falls between the page and the socket.
+      if (up) loadConversation();
       else renderList();
     },
   );
