@@ -117,7 +117,7 @@ test('HTML and script in messages and names are shown as text, never run', async
   const payload = '<img src=x onerror="window.top.__xss=1;window.__xss=1"><script>window.__xss=2</script>';
   await frame.locator('.cw-input').fill(payload);
   await frame.locator('.cw-input').press('Enter');
-  await frame.locator('.cw-mine .cw-text').getByText(payload).first().waitFor();
+  await frame.locator('.cw-mine .cw-text').getByText(payload).waitFor();
 
   const [conv] = await until('the conversation', async () => {
     const r = await api(server.baseUrl, admin.token, 'GET', `${base()}/conversations?status=all`);

@@ -461,6 +461,12 @@ function start(boot: Dict) {
   function upsert(m: Message) {
     if (m.private) return;
     if (m.echo_id) messages = messages.filter((x) => !(x.pending || x.failed) || x.echo_id !== m.echo_id);
+    else if (m.message_type === 0 && m.content && !messages.some((x) => x.id === m.id)) {
+      // The socket or a catch-up fetch can bring the visitor's own message before the
+      // POST that sent it answers: it replaces its pending copy, rather than show twice.
+      const i = messages.findIndex((x) => x.pending && x.content === m.content);
+      if (i >= 0) messages.splice(i, 1);
+    }
     const i = messages.findIndex((x) => x.id === m.id && !x.pending);
     if (i >= 0) messages[i] = { ...messages[i], ...m };
     else messages.push(m);
