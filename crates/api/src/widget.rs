@@ -98,61 +98,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 
 async fn config(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let c = widget::config(&state.ctx, &caller.website_token, caller.token()).await?;
-    let (w, inbox) = (&c.visitor.site.widget, &c.visitor.site.inbox);
-    let features: Vec<&str> = [
-        (1, "attachments"),
-        (2, "emoji_picker"),
-        (4, "end_conversation"),
-    ]
-    .iter()
-    .filter(|(bit, _)| w.feature_flags & bit != 0)
-    .map(|(_, n)| *n)
-    .collect();
-    let hours: Vec<Value> = c
-        .working_hours
-        .iter()
-        .map(|h| json!(switchboard_core::views::inbox::WorkingHourView::new(h)))
-        .collect();
-    let contact = &c.visitor.contact;
-    let reply_time = ["in_a_few_minutes", "in_a_few_hours", "in_a_day"]
-        .get(w.reply_time.unwrap_or(0) as usize)
-        .copied();
-    Ok(Json(json!({
-        "website_channel_config": {
-            "allow_messages_after_resolved": inbox.allow_messages_after_resolved.unwrap_or(true),
-            "api_host": state.ctx.settings.frontend_url,
-            "auth_token": c.token,
-            "avatar_url": "",
-            "csat_survey_enabled": inbox.csat_survey_enabled.unwrap_or(false),
-            "disable_branding": false,
-            "enabled_features": features,
-            "enabled_languages": [{"name": "English (en)", "iso_639_1_code": "en"}, {"name": "Português Brasileiro (pt-BR)", "iso_639_1_code": "pt_BR"}],
-            "locale": c.locale,
-            "out_of_office_message": inbox.out_of_office_message,
-            "portal": null,
-            "pre_chat_form_enabled": w.pre_chat_form_enabled.unwrap_or(false),
-            "pre_chat_form_options": switchboard_core::inboxes::pre_chat_options(w),
-            "reply_time": reply_time,
-            "timezone": inbox.timezone,
-            "website_name": inbox.name,
-            "website_token": w.website_token,
-            "welcome_tagline": w.welcome_tagline,
-            "welcome_title": w.welcome_title,
-            "widget_color": w.widget_color,
-            "working_hours": hours,
-            "working_hours_enabled": inbox.working_hours_enabled.unwrap_or(false),
-        },
-        "contact": {
-            "email": contact.email, "id": contact.id, "identifier": contact.identifier,
-            "name": contact.name, "phone_number": contact.phone_number,
-            "pubsub_token": c.visitor.contact_inbox.pubsub_token,
-        },
-        "global_config": {
-            "INSTALLATION_NAME": state.ctx.settings.installation_name,
-            "BRAND_NAME": state.ctx.settings.installation_name,
-            "MAXIMUM_FILE_UPLOAD_SIZE": state.ctx.files.max_upload_bytes / (1024 * 1024),
-        },
-    })))
+    Ok(Json(switchboard_core::views::widget::config(
+        &state.ctx, &c,
+    )))
 }
 
 fn contact_summary(c: &switchboard_store::contacts::Contact) -> Map<String, Value> {
@@ -587,11 +535,91 @@ async fn campaigns(State(state): State<AppState>, caller: Caller) -> ApiResult<J
     Ok(Json(json!([])))
 }
 
-/// Widget events (`webwidget.triggered` when the bubble opens). Accepted; the webhook
-/// for it arrives with the webhooks issue.
-async fn events(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    widget::visitor(&state.ctx, &caller.website_token, caller.token()).await?;
+#[derive(Deserialize, Default)]
+pub struct EventParams {
+    name: Option<String>,
+    event_info: Option<Map<String, Value>>,
+}
+
+impl Payload for EventParams {}
+
+/// Widget events (`webwidget.triggered` when the bubble opens), with what the request
+/// tells about the browser added to `event_info`, as Chatwoot's EventsController adds it.
+async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    BrowserLanguage(lang): BrowserLanguage,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+    Body(p): Body<EventParams>,
+) -> ApiResult<StatusCode> {
+    let mut info = p.event_info.unwrap_or_default();
+    let locale = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "locale")
+        .map(|(_, v)| v.into_owned());
+    let agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    info.insert("widget_language".into(), json!(locale));
+    info.insert("browser_language".into(), json!(lang));
+    info.insert("browser".into(), browser(agent));
+    widget::event(
+        &state.ctx,
+        &caller.website_token,
+        caller.token(),
+        p.name.as_deref().unwrap_or_default(),
+        Value::Object(info),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Chatwoot's `browser_params`, read from the User-Agent: the common browsers and
+/// platforms by their usual tokens; anything else is "Unknown".
+fn browser(agent: &str) -> Value {
+    let version = |token: &str| {
+        agent
+            .split(token)
+            .nth(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    };
+    let (name, v) = if agent.contains("Edg/") {
+        ("Microsoft Edge", version("Edg/"))
+    } else if agent.contains("Firefox/") {
+        ("Firefox", version("Firefox/"))
+    } else if agent.contains("Chrome/") {
+        ("Chrome", version("Chrome/"))
+    } else if agent.contains("Safari/") {
+        ("Safari", version("Version/"))
+    } else {
+        ("Unknown Browser", String::new())
+    };
+    let platform = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(token, _)| agent.contains(token))
+    .map_or("Unknown", |(_, p)| *p);
+    let device = if agent.contains("Mobile") || agent.contains("iPhone") {
+        "Mobile"
+    } else {
+        "Unknown"
+    };
+    json!({
+        "browser_name": name, "browser_version": v, "device_name": device,
+        "platform_name": platform, "platform_version": "",
+    })
 }
 
 #[derive(Deserialize)]

@@ -303,6 +303,19 @@ pub(crate) async fn typing_event(
     enqueue(ex, c.account_id, Some(c.inbox_id), event, subject).await
 }
 
+/// `webwidget_triggered`: a visitor opened the widget (the widget's `events` call with
+/// `webwidget.triggered`), with what the widget and the browser told about it.
+pub(crate) async fn webwidget_triggered(
+    ex: Ex<'_>,
+    account: AccountId,
+    inbox: i64,
+    contact_inbox: i64,
+    event_info: Value,
+) -> Result<()> {
+    let subject = json!({ "contact_inbox_id": contact_inbox, "event_info": event_info });
+    enqueue(ex, account, Some(inbox), "webwidget_triggered", subject).await
+}
+
 /// `contact_updated` with what changed; an update that changed nothing is not sent
 /// (WebhookListener skips blank `changed_attributes`).
 pub(crate) async fn contact_updated(ex: Ex<'_>, before: &Contact, after: &Contact) -> Result<()> {
@@ -420,6 +433,32 @@ async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
             )
             .await?;
             payload::contact(&c, &acc)
+        }
+        "webwidget_triggered" => {
+            // ContactInbox#webhook_data: the visitor, its inbox, and its latest conversation.
+            let id = field(p, "contact_inbox_id").map_err(Error::Unprocessable)?;
+            let ci = contacts::contact_inboxes_by_ids(conn.ex(), &[id])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(Error::NotFound)?;
+            let contact = contacts::find(conn.ex(), account, ci.contact_id).await?;
+            let inbox = inboxes::find(conn.ex(), account, ci.inbox_id).await?;
+            let current = match conversations::latest_for_contact_inbox(conn.ex(), ci.id).await? {
+                Some(c) => Some(payload::conversation(
+                    &crate::conversations::one(ctx, conn.ex(), c).await?,
+                )),
+                None => None,
+            };
+            json!({
+                "id": ci.id,
+                "contact": payload::contact(&contact, &acc),
+                "inbox": { "id": inbox.id, "name": inbox.name },
+                "account": { "id": acc.id, "name": acc.name },
+                "current_conversation": current,
+                "source_id": ci.source_id,
+                "event_info": p["event_info"],
+            })
         }
         _ => {
             let c = conversations::find_by_display_id(

@@ -199,6 +199,31 @@ pub async fn visitor(ctx: &Ctx, website_token: &str, token: Option<&str>) -> Res
     Ok(v)
 }
 
+/// `POST /events`: Chatwoot dispatches the event by name; only `webwidget.triggered` (the
+/// visitor opened the widget) has a listener, which sends the `webwidget_triggered`
+/// webhook. Other names are accepted and dropped, as there.
+pub async fn event(
+    ctx: &Ctx,
+    website_token: &str,
+    token: Option<&str>,
+    name: &str,
+    event_info: Value,
+) -> Result<()> {
+    let (mut tx, v) = known(ctx, website_token, token).await?;
+    if name == "webwidget.triggered" {
+        webhooks::webwidget_triggered(
+            tx.ex(),
+            v.site.inbox.account_id,
+            v.site.inbox.id,
+            v.contact_inbox.id,
+            event_info,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// What `POST /config` answers with.
 pub struct Config {
     pub visitor: Visitor,

@@ -16,7 +16,7 @@ use tower_http::compression::CompressionLayer;
 #[derive(Embed)]
 #[folder = "../../frontend/dist"]
 #[exclude = "README.md"]
-struct Dist;
+pub(crate) struct Dist;
 
 /// `/packs/…` (Chatwoot's path for `sdk.js`, kept so existing snippets load) and
 /// `/assets/…` (Vite's hashed chunks), gzipped for browsers that take it: the size

@@ -16,6 +16,7 @@ use switchboard_domain::Error;
 
 mod account_pages;
 pub mod assets;
+mod widget;
 
 pub fn routes(ctx: Ctx) -> Router {
     Router::new()
@@ -24,6 +25,7 @@ pub fn routes(ctx: Ctx) -> Router {
             "/installation/onboarding",
             get(onboarding_form).post(onboard),
         )
+        .route("/widget", get(widget::show))
         .merge(account_pages::routes())
         .with_state(ctx)
         .merge(assets::routes())

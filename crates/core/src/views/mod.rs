@@ -12,6 +12,7 @@ pub mod label;
 pub mod team;
 pub mod user;
 pub mod webhook;
+pub mod widget;
 
 use serde_json::{Map, Value};
 use switchboard_store::Json;

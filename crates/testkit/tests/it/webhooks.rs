@@ -796,3 +796,82 @@ async fn a_slow_receiver_does_not_hold_up_the_others() {
     slow.inbox.held.store(false, Ordering::SeqCst);
     slow.inbox.release.notify_waiters();
 }
+
+#[tokio::test]
+async fn webwidget_triggered_when_a_visitor_opens_the_widget() {
+    let receiver = Receiver::start().await;
+    let app = TestApp::spawn_with(&[LOOPBACK]).await;
+    let t = tenant(&app).await;
+    let (_, secret) = hook(&app, &t, &receiver.url, &["webwidget_triggered"]).await;
+    let inbox = app
+        .call(
+            Method::POST,
+            &format!("{}/inboxes", base(&t)),
+            Some(&t.admin.token),
+            Some(json!({"name": "Shop", "channel": {"type": "web_widget", "website_url": "https://shop.example"}})),
+        )
+        .await;
+    let site = inbox.body["website_token"].as_str().unwrap().to_string();
+    let config = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/widget/config?website_token={site}"),
+            None,
+            None,
+        )
+        .await;
+    let token = config.body["website_channel_config"]["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let event = |name: &str| {
+        app.request(
+            Method::POST,
+            &format!("/api/v1/widget/events?website_token={site}&locale=pt_BR"),
+        )
+        .header("X-Auth-Token", &token)
+        .header("Accept-Language", "pt-BR,pt;q=0.9")
+        .header(
+            "User-Agent",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+        )
+        .json(&json!({"name": name, "event_info": {"referer": "https://shop.example/cart"}}))
+        .send()
+    };
+    // Other names are accepted and send nothing.
+    assert_eq!(event("something.else").await.unwrap().status(), 204);
+    assert_eq!(event("webwidget.triggered").await.unwrap().status(), 204);
+    let got = receiver.wait_for("webwidget_triggered", 1).await;
+    assert_eq!(receiver.hits().len(), 1);
+    let (hit, body) = &got[0];
+    verify(hit, &secret);
+    assert_eq!(body["contact"]["id"], config.body["contact"]["id"]);
+    assert_eq!(
+        body["inbox"],
+        json!({"id": inbox.body["id"], "name": "Shop"})
+    );
+    assert_eq!(body["account"]["id"], t.account_id);
+    assert!(body["current_conversation"].is_null());
+    assert_eq!(body["source_id"].as_str().unwrap().len(), 36);
+    let info = &body["event_info"];
+    assert_eq!(info["referer"], "https://shop.example/cart");
+    assert_eq!(info["widget_language"], "pt_BR");
+    assert_eq!(info["browser_language"], "pt-BR");
+    assert_eq!(info["browser"]["browser_name"], "Chrome");
+    assert_eq!(info["browser"]["browser_version"], "131.0.0.0");
+    assert_eq!(info["browser"]["platform_name"], "Linux");
+    // A forged token is nobody: 404, and no webhook.
+    let forged = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/widget/events?website_token={site}"),
+        )
+        .header("X-Auth-Token", "a.b.c")
+        .json(&json!({"name": "webwidget.triggered"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.events("webwidget_triggered").len(), 1);
+}

@@ -510,3 +510,145 @@ async fn custom_attributes_come_and_go() {
         json!({"seats": 5})
     );
 }
+
+/// The bootstrap the `/widget` page carries for its app.
+fn boot(html: &str) -> Value {
+    let start = html.find("id=\"cw-boot\">").expect("bootstrap") + "id=\"cw-boot\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[tokio::test]
+async fn the_widget_page_names_its_visitor_and_limits_its_framers() {
+    let app = TestApp::spawn().await;
+    let s = site(
+        &app,
+        json!({"welcome_title": "</script><script>alert(1)</script>"}),
+    )
+    .await;
+    let page = |q: String| {
+        let app = &app;
+        async move {
+            Reply::from(
+                app.request(Method::GET, &format!("/widget?{q}"))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let first = page(format!("website_token={}", s.token)).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(
+        first
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = first.header("content-security-policy").unwrap().to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("frame-ancestors"),
+        "{csp}"
+    );
+    // The title cannot close the bootstrap's script element; it arrives intact.
+    assert_eq!(first.text.matches("</script>").count(), 2, "{}", first.text);
+    let b = boot(&first.text);
+    assert_eq!(
+        b["website_channel_config"]["welcome_title"],
+        "</script><script>alert(1)</script>"
+    );
+    assert_eq!(b["account_id"], s.t.account_id);
+    let token = b["website_channel_config"]["auth_token"].as_str().unwrap();
+    let contact = &b["contact"];
+    assert_eq!(contact["pubsub_token"].as_str().unwrap().len(), 24);
+
+    // The visitor's token names the same visitor; a forged one a new visitor.
+    let again = boot(
+        &page(format!("website_token={}&cw_conversation={token}", s.token))
+            .await
+            .text,
+    );
+    assert_eq!(again["contact"]["id"], contact["id"]);
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let other = boot(
+        &page(format!(
+            "website_token={}&cw_conversation={forged}",
+            s.token
+        ))
+        .await
+        .text,
+    );
+    assert_ne!(other["contact"]["id"], contact["id"]);
+    assert_ne!(other["contact"]["pubsub_token"], contact["pubsub_token"]);
+
+    // A token of another site is a new visitor there, never this one.
+    let elsewhere = site(&app, json!({})).await;
+    let there = boot(
+        &page(format!(
+            "website_token={}&cw_conversation={token}",
+            elsewhere.token
+        ))
+        .await
+        .text,
+    );
+    assert_ne!(there["contact"]["id"], contact["id"]);
+
+    // allowed_domains (set through the Application API) becomes frame-ancestors.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!(
+                "/api/v1/accounts/{}/inboxes/{}",
+                s.t.account_id,
+                inbox_id(&app, &s).await
+            ),
+            Some(&s.t.admin.token),
+            Some(json!({"channel": {"allowed_domains": "https://shop.example, *.acme.example"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let limited = page(format!("website_token={}", s.token)).await;
+    assert!(
+        limited
+            .header("content-security-policy")
+            .unwrap()
+            .ends_with("; frame-ancestors https://shop.example *.acme.example")
+    );
+
+    // Unknown token: 404; suspended account: 401, with Chatwoot's bodies.
+    let unknown = page("website_token=nope".into()).await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body, json!({"error": "web widget does not exist"}));
+    let none = page(String::new()).await;
+    assert_eq!(none.status, 404);
+    app.call(
+        Method::PATCH,
+        &format!("/platform/api/v1/accounts/{}", s.t.account_id),
+        Some(&s.platform),
+        Some(json!({"status": "suspended"})),
+    )
+    .await;
+    let suspended = page(format!("website_token={}", s.token)).await;
+    assert_eq!(suspended.status, 401);
+    assert_eq!(suspended.body, json!({"error": "Account is suspended"}));
+}
+
+async fn inbox_id(app: &TestApp, s: &Site) -> i64 {
+    let r = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{}/inboxes", s.t.account_id),
+            Some(&s.t.admin.token),
+            None,
+        )
+        .await;
+    r.body["payload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["website_token"] == s.token.as_str())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
