@@ -255,6 +255,26 @@ export const setPriority = (priority: string | null) => act('/toggle_priority', 
 export const setStatus = (status: Status, snoozedUntil?: number) =>
   act('/toggle_status', snoozedUntil ? { status, snoozed_until: snoozedUntil } : { status });
 
+export const mute = (on: boolean) => act(on ? '/mute' : '/unmute', {});
+/** Marks the conversation unread for the agent (Chatwoot then leaves it). */
+export async function markUnread() {
+  const id = current.id;
+  await api.post(conversationPath(id, '/unread'));
+  const c = await api.get<Conversation>(conversationPath(id));
+  upsertConversation(c);
+}
+
+export interface CannedResponse {
+  id: number;
+  short_code: string;
+  content: string;
+}
+
+/** Canned responses whose short code or content matches, for the composer's `/` menu. */
+export function cannedResponses(search: string) {
+  return api.get<CannedResponse[]>(accountPath('/canned_responses'), { query: { search } });
+}
+
 let typingSent = 0;
 /** Tells the other side we are typing, at most every few seconds while keys are pressed. */
 export function typing(on: boolean, isPrivate: boolean) {

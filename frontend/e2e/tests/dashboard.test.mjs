@@ -212,3 +212,35 @@ test('an account the user is not in is never opened', async () => {
   assert.ok([401, 404].includes(r.status), `and the API refuses it too (${r.status})`);
   await page.close();
 });
+
+test('canned responses on "/", mute and mark unread', async () => {
+  await api(server.baseUrl, admin.token, 'POST', accountPath('/canned_responses'), {
+    short_code: 'thanks',
+    content: 'Thank you for reaching out!',
+  });
+  const gil = await customer(server.baseUrl, inbox, { name: 'Gil' });
+  await gil.say('Hi');
+  const page = await browser.newPage();
+  await signIn(page, server.baseUrl, admin);
+  await openConversation(page, gil.conversation.id);
+  const convPath = accountPath(`/conversations/${gil.conversation.id}`);
+
+  await page.fill('[data-testid=composer]', '/than');
+  await page.locator('[data-testid=canned] >> text=Thank you for reaching out!').waitFor();
+  await page.press('[data-testid=composer]', 'Enter');
+  assert.equal(await page.inputValue('[data-testid=composer]'), 'Thank you for reaching out!');
+  await page.press('[data-testid=composer]', 'Enter');
+  await page.waitForSelector('.message.outgoing >> text=Thank you for reaching out!');
+
+  await page.click('[data-testid=mute]');
+  await waitFor(async () => (await api(server.baseUrl, admin.token, 'GET', convPath)).muted === true);
+  await page.locator('[data-testid=mute]', { hasText: 'Unmute' }).waitFor();
+
+  await gil.say('Still there?');
+  await page.click('[data-testid=mark-unread]');
+  await page.waitForURL(new RegExp(`/conversations$`));
+  await page.click('[data-testid=tab-all]');
+  const badge = page.locator(`.conversation-item[data-id="${gil.conversation.id}"] .badge`);
+  await badge.waitFor();
+  await page.close();
+});
