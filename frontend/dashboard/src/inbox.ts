@@ -264,6 +264,37 @@ export async function markUnread() {
   upsertConversation(c);
 }
 
+/** One hit of Chatwoot's conversation search (its slim shape). */
+export interface SearchHit {
+  id: number;
+  contact: { id: number; name: string } | null;
+  inbox: { id: number; name: string } | null;
+  messages: { id: number; content: string | null }[];
+}
+
+export const search = reactive({ q: '', hits: [] as SearchHit[], loading: false });
+let searchSeq = 0;
+
+/** Searches conversations by message text, contact and id; an empty query closes the results. */
+export async function runSearch(q: string) {
+  search.q = q;
+  const n = ++searchSeq;
+  if (!q.trim()) {
+    search.hits = [];
+    search.loading = false;
+    return;
+  }
+  search.loading = true;
+  try {
+    const r = await api.get<{ payload: SearchHit[] }>(accountPath('/conversations/search'), { query: { q: q.trim() } });
+    if (n === searchSeq) search.hits = r.payload;
+  } catch {
+    if (n === searchSeq) search.hits = [];
+  } finally {
+    if (n === searchSeq) search.loading = false;
+  }
+}
+
 export interface CannedResponse {
   id: number;
   short_code: string;

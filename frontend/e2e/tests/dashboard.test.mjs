@@ -244,3 +244,20 @@ test('canned responses on "/", mute and mark unread', async () => {
   await badge.waitFor();
   await page.close();
 });
+
+test('search finds a conversation by what the customer wrote', async () => {
+  const hana = await customer(server.baseUrl, inbox, { name: 'Hana' });
+  await hana.say('My parcel tracking code is ZX-99172');
+  const page = await browser.newPage();
+  await signIn(page, server.baseUrl, admin);
+  await page.fill('[data-testid=search]', 'ZX-99172');
+  const hit = page.locator(`[data-testid=search-results] .conversation-item[data-id="${hana.conversation.id}"]`);
+  await hit.waitFor();
+  assert.equal(await page.locator('[data-testid=search-results] .conversation-item').count(), 1);
+  await hit.click();
+  await page.waitForSelector('[data-testid=messages] >> text=My parcel tracking code is ZX-99172');
+  // Clearing the query brings the tabs back.
+  await page.fill('[data-testid=search]', '');
+  await page.locator('[data-testid=tab-me]').waitFor();
+  await page.close();
+});

@@ -28,6 +28,8 @@ const en = {
   inbox: {
     tabs: { me: 'Mine', unassigned: 'Unassigned', all: 'All' },
     status: { open: 'Open', resolved: 'Resolved', pending: 'Pending', snoozed: 'Snoozed', all: 'All' },
+    search: 'Search messages, contacts, #ids',
+    noResults: 'Nothing matches.',
     allInboxes: 'All inboxes',
     filterStatus: 'Status',
     filterInbox: 'Inbox',

@@ -28,6 +28,8 @@ const ptBR: Messages = {
   inbox: {
     tabs: { me: 'Minhas', unassigned: 'Não atribuídas', all: 'Todas' },
     status: { open: 'Abertas', resolved: 'Resolvidas', pending: 'Pendentes', snoozed: 'Adiadas', all: 'Todas' },
+    search: 'Buscar mensagens, contatos, #ids',
+    noResults: 'Nada encontrado.',
     allInboxes: 'Todas as caixas de entrada',
     filterStatus: 'Status',
     filterInbox: 'Caixa de entrada',
