@@ -15,6 +15,8 @@ pub enum SignupMode {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub installation_name: String,
+    /// The operator's brand (Chatwoot's installation config), shown by the dashboard.
+    pub brand: Brand,
     /// Base of every link we hand out (SSO login links, mails, the widget script).
     pub frontend_url: String,
     pub default_locale: String,
@@ -29,6 +31,24 @@ pub struct Settings {
     pub secret_key_base: SecretKey,
     /// Which internal addresses outbound requests may reach (`ALLOWED_PRIVATE_ADDRESSES`).
     pub outbound: crate::outbound::Policy,
+}
+
+/// Chatwoot's branding installation config (`LOGO`, `LOGO_DARK`, `LOGO_THUMBNAIL`,
+/// `BRAND_NAME`, `BRAND_URL`, `WIDGET_BRAND_URL`, `TERMS_URL`, `PRIVACY_URL`) plus our
+/// `BRAND_PRIMARY_COLOR`. Empty values mean "not set": the apps then show no logo or link
+/// rather than ours, so an operator's brand is never mixed with Switchboard's.
+#[derive(Clone, Debug, Default)]
+pub struct Brand {
+    pub brand_name: String,
+    pub brand_url: String,
+    pub widget_brand_url: String,
+    pub logo: String,
+    pub logo_dark: String,
+    pub logo_thumbnail: String,
+    pub terms_url: String,
+    pub privacy_url: String,
+    /// A CSS hex colour (`#1f93ff`), already checked at start-up.
+    pub primary_color: String,
 }
 
 /// A secret that never shows in logs or `Debug` output.

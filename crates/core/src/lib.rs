@@ -42,5 +42,5 @@ pub mod widget;
 
 mod ctx;
 
-pub use ctx::{Ctx, SecretKey, Settings, SignupMode};
+pub use ctx::{Brand, Ctx, SecretKey, Settings, SignupMode};
 pub use switchboard_domain::{Error, Result};

@@ -83,6 +83,8 @@ pub struct Config {
     pub secret_key_base: Option<Secret>,
     pub frontend_url: String,
     pub installation_name: String,
+    /// `BRAND_NAME`, `LOGO`… (Chatwoot's branding config) and `BRAND_PRIMARY_COLOR`.
+    pub brand: switchboard_core::Brand,
     pub default_locale: String,
     pub force_ssl: bool,
     pub signup: SignupMode,
@@ -246,6 +248,25 @@ impl Config {
             ));
         }
 
+        let primary_color = var("BRAND_PRIMARY_COLOR").unwrap_or_default();
+        if !primary_color.is_empty() && !is_hex_colour(&primary_color) {
+            return Err(bad(
+                "BRAND_PRIMARY_COLOR",
+                format!("'{primary_color}' is not a colour like #1f93ff"),
+            ));
+        }
+        let brand = switchboard_core::Brand {
+            brand_name: var("BRAND_NAME").unwrap_or_default(),
+            brand_url: var("BRAND_URL").unwrap_or_default(),
+            widget_brand_url: var("WIDGET_BRAND_URL").unwrap_or_default(),
+            logo: var("LOGO").unwrap_or_default(),
+            logo_dark: var("LOGO_DARK").unwrap_or_default(),
+            logo_thumbnail: var("LOGO_THUMBNAIL").unwrap_or_default(),
+            terms_url: var("TERMS_URL").unwrap_or_default(),
+            privacy_url: var("PRIVACY_URL").unwrap_or_default(),
+            primary_color,
+        };
+
         Ok(Config {
             bind,
             port,
@@ -260,6 +281,7 @@ impl Config {
             secret_key_base,
             frontend_url,
             installation_name: var("INSTALLATION_NAME").unwrap_or_else(|| "Switchboard".into()),
+            brand,
             default_locale,
             force_ssl: boolean(&var, "FORCE_SSL")?,
             signup,
@@ -275,6 +297,12 @@ impl Config {
             log_format,
         })
     }
+}
+
+/// `#rgb` or `#rrggbb`: the colour goes into the dashboard's CSS, so nothing else may pass.
+fn is_hex_colour(v: &str) -> bool {
+    v.strip_prefix('#')
+        .is_some_and(|h| (h.len() == 3 || h.len() == 6) && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Where uploaded files go: `ACTIVE_STORAGE_SERVICE` and Chatwoot's variables for it.
@@ -585,6 +613,8 @@ mod tests {
             ("ALLOWED_PRIVATE_ADDRESSES", "10.0.0.0/40"),
             ("JOB_POLL_INTERVAL", "0s"),
             ("JOB_RETRY_BASE", "soon"),
+            ("BRAND_PRIMARY_COLOR", "red;}body{display:none"),
+            ("BRAND_PRIMARY_COLOR", "#12345"),
         ] {
             let e = load(&[(k, v)])
                 .err()

@@ -84,6 +84,7 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
         mailer,
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
+            brand: config.brand.clone(),
             frontend_url: config.frontend_url.clone(),
             default_locale: config.default_locale.clone(),
             signup: config.signup,

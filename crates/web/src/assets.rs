@@ -43,6 +43,11 @@ pub fn exists(path: &str) -> bool {
     Dist::get(path).is_some()
 }
 
+/// The bytes of a file of the build, for pages that fill it in before serving it.
+pub fn read(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    Dist::get(path).map(|f| f.data)
+}
+
 /// A file of the build as a response, or a 404 when there is no such file.
 pub fn file(path: &str, request: &HeaderMap) -> Response {
     let Some(f) = Dist::get(path) else {

@@ -1,6 +1,7 @@
-//! Server-rendered pages. For now: the first visit's installation onboarding (as
-//! Chatwoot's `/installation/onboarding`), which creates the first account and its
-//! administrator, and the home page that leads there while nobody exists yet.
+//! Server-rendered pages and the dashboard app: the first visit's installation onboarding
+//! (as Chatwoot's `/installation/onboarding`), which creates the first account and its
+//! administrator; the home page, which leads there while nobody exists yet and to the
+//! dashboard (`/app`) afterwards; and the dashboard itself.
 
 use askama::Template;
 use axum::Router;
@@ -16,6 +17,7 @@ use switchboard_domain::Error;
 
 mod account_pages;
 pub mod assets;
+pub mod dashboard;
 mod widget;
 
 pub fn routes(ctx: Ctx) -> Router {
@@ -27,14 +29,9 @@ pub fn routes(ctx: Ctx) -> Router {
         )
         .route("/widget", get(widget::show))
         .merge(account_pages::routes())
-        .with_state(ctx)
+        .with_state(ctx.clone())
+        .merge(dashboard::routes(ctx))
         .merge(assets::routes())
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct Home<'a> {
-    brand: &'a str,
 }
 
 #[derive(Template, Default)]
@@ -62,16 +59,13 @@ async fn needs_onboarding(ctx: &Ctx) -> bool {
     installation::needs_onboarding(ctx).await.unwrap_or(false)
 }
 
+/// Like Chatwoot's root route: the dashboard, which shows its sign-in screen to a visitor
+/// without a session.
 async fn home(State(ctx): State<Ctx>) -> Response {
     if needs_onboarding(&ctx).await {
         return Redirect::to("/installation/onboarding").into_response();
     }
-    render(
-        &Home {
-            brand: &ctx.settings.installation_name,
-        },
-        StatusCode::OK,
-    )
+    Redirect::to("/app").into_response()
 }
 
 async fn onboarding_form(State(ctx): State<Ctx>) -> Response {

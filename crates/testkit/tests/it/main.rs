@@ -14,6 +14,7 @@ mod client_api;
 mod contacts;
 mod conversation_actions;
 mod conversations;
+mod dashboard;
 mod filters;
 mod health;
 mod inboxes;

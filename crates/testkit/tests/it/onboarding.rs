@@ -62,8 +62,10 @@ async fn first_visit_creates_the_first_account_and_administrator() {
     assert_eq!(done.status, 303, "{}", done.text);
     assert_eq!(done.header("location"), Some("/"));
 
-    // Only once.
-    assert_eq!(app.call(Method::GET, "/", None, None).await.status, 200);
+    // Only once; the home page now leads to the dashboard.
+    let home = app.call(Method::GET, "/", None, None).await;
+    assert_eq!(home.status, 303);
+    assert_eq!(home.header("location"), Some("/app"));
     let again = app
         .call(Method::GET, "/installation/onboarding", None, None)
         .await;

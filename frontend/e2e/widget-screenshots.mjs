@@ -1,4 +1,4 @@
-// Screenshots of the open widget for the docs (light, dark, pt_BR): `node screenshots.mjs`
+// Screenshots of the open widget for the docs (light, dark, pt_BR): `node widget-screenshots.mjs`
 // after building the binary. Writes docs/widget-*.png.
 import { resolve } from 'node:path';
 import { launch } from './lib/browser.mjs';
