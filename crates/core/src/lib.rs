@@ -2,6 +2,7 @@
 //! transaction when it writes, and knows nothing of HTTP.
 
 pub mod accounts;
+pub mod agent_bots;
 pub mod agents;
 pub mod auth;
 pub mod cable;

@@ -1,3 +1,4 @@
+pub mod agent_bots;
 pub mod agents;
 pub mod canned_responses;
 pub mod contacts;
