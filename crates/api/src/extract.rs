@@ -366,6 +366,34 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// The caller of the few endpoints Chatwoot opens to agent bots (its
+/// `BOT_ACCESSIBLE_ENDPOINTS`): a user as `CurrentUser` reads one, or an agent bot by
+/// its `api_access_token` (the bot's id; core checks what it may reach).
+pub enum Caller {
+    User(Box<User>),
+    Bot(i64),
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = access_token(parts) {
+            // One lookup of the token, whoever owns it.
+            return match auth::authenticate_access_token(&state.ctx, token).await? {
+                TokenOwner::User(user) => Ok(Caller::User(user)),
+                TokenOwner::AgentBot(id) => Ok(Caller::Bot(id)),
+                TokenOwner::PlatformApp(_) => {
+                    Err(Error::Unauthorized("Invalid Access Token".into()).into())
+                }
+            };
+        }
+        CurrentUser::from_request_parts(parts, state)
+            .await
+            .map(|CurrentUser(u)| Caller::User(Box::new(u)))
+    }
+}
+
 /// The platform app calling the Platform API.
 pub struct CurrentPlatformApp(pub PlatformApp);
 

@@ -506,6 +506,7 @@ async fn send_webhook(
         inbox_id: None,
         url: url.to_string(),
         subscriptions: None,
+        agent_bot_id: None,
     };
     let now = Timestamp::now();
     let uuid = uuid::Uuid::new_v4().to_string();

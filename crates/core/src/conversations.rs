@@ -11,6 +11,7 @@ use switchboard_domain::{
     Result, Role, Timestamp, UserId, Uuid, attributes,
 };
 use switchboard_store::account_users::{self, AccountUser};
+use switchboard_store::agent_bots::{self, AgentBot};
 use switchboard_store::contacts::{self, Contact, ContactInbox};
 use switchboard_store::conversations::{self, Assignee, Conversation, Counts, Filter, Sort};
 use switchboard_store::inboxes::{self, Inbox};
@@ -33,6 +34,7 @@ pub const PER_PAGE: i64 = 25;
 pub enum Sender {
     Contact(Contact),
     User(User),
+    AgentBot(AgentBot),
 }
 
 /// Who makes a change: a person through the API, or an automation rule (Chatwoot's
@@ -181,10 +183,23 @@ pub async fn details(
         ctx,
         switchboard_store::attachments::for_messages(ex.re(), &last_ids).await?,
     );
+    // Bots are looked up only when one wrote a message shown here.
+    let bot_ids: Vec<i64> = last
+        .values()
+        .chain(last_human.values())
+        .filter(|m| m.sender_type.as_deref() == Some("AgentBot"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    let bots: HashMap<i64, AgentBot> = agent_bots::by_ids(ex.re(), &bot_ids)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
     // Message senders not already at hand (a contact merged away, say) are left out.
     let sender = |m: &Message| match (m.sender_type.as_deref(), m.sender_id) {
         (Some("Contact"), Some(id)) => contacts.get(&id).cloned().map(Sender::Contact),
         (Some("User"), Some(id)) => people.get(&UserId(id)).cloned().map(Sender::User),
+        (Some("AgentBot"), Some(id)) => bots.get(&id).cloned().map(Sender::AgentBot),
         _ => None,
     };
     Ok(list
@@ -450,7 +465,7 @@ fn parse_status(s: &str) -> Result<ConversationStatus> {
 }
 
 /// Chatwoot caps each custom or additional attribute's text at 1,500 characters.
-fn check_attributes(name: &str, m: &Map<String, Value>) -> Result<()> {
+pub(crate) fn check_attributes(name: &str, m: &Map<String, Value>) -> Result<()> {
     for (k, v) in m {
         if v.as_str().is_some_and(|s| s.chars().count() > 1500) {
             return Err(Error::invalid(
@@ -636,9 +651,12 @@ pub(crate) async fn start_conversation(
     {
         return Ok((existing, true));
     }
-    // A blocked contact's conversations start resolved, as in Chatwoot.
+    // A blocked contact's conversations start resolved, and those of an inbox with an
+    // active agent bot pending, whatever was asked (Chatwoot's determine_conversation_status).
     let status = if contact.blocked {
         ConversationStatus::Resolved
+    } else if agent_bots::inbox_has_active_bot(tx.ex(), inbox.id).await? {
+        ConversationStatus::Pending
     } else {
         start.status
     };
@@ -739,11 +757,42 @@ fn check_items(content_type: ContentType, attrs: &Map<String, Value>) -> Result<
     Ok(())
 }
 
+/// Who writes a message through `post_by`: an agent, an agent bot or an automation rule
+/// (none: the contact).
+#[derive(Clone, Copy)]
+pub(crate) enum Author<'a> {
+    User(&'a User),
+    Bot(&'a AgentBot),
+    Automation,
+}
+
+impl<'a> From<Actor<'a>> for Author<'a> {
+    fn from(a: Actor<'a>) -> Self {
+        match a {
+            Actor::User(u) => Author::User(u),
+            Actor::Automation => Author::Automation,
+        }
+    }
+}
+
 /// Writes a message and what it changes on the conversation; returns both.
 pub(crate) async fn post(
     ctx: &Ctx,
     tx: &mut Tx,
     caller: Option<Actor<'_>>,
+    inbox: &Inbox,
+    c: Conversation,
+    m: MessageInput,
+    now: Timestamp,
+) -> Result<(Message, Conversation)> {
+    post_by(ctx, tx, caller.map(Author::from), inbox, c, m, now).await
+}
+
+/// `post`, by an agent, a bot or (None) the contact.
+pub(crate) async fn post_by(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    caller: Option<Author<'_>>,
     inbox: &Inbox,
     mut c: Conversation,
     m: MessageInput,
@@ -786,9 +835,10 @@ pub(crate) async fn post(
         return Err(fail("Validation failed: Too many messages".into()));
     }
     let (sender_type, sender_id) = match (message_type, caller) {
-        (MessageType::Outgoing, Some(Actor::User(user))) => (Some("User"), Some(user.id.0)),
+        (MessageType::Outgoing, Some(Author::User(user))) => (Some("User"), Some(user.id.0)),
+        (MessageType::Outgoing, Some(Author::Bot(bot))) => (Some("AgentBot"), Some(bot.id)),
         // Chatwoot's automation messages have no sender.
-        (MessageType::Outgoing, Some(Actor::Automation)) => (None, None),
+        (MessageType::Outgoing, Some(Author::Automation)) => (None, None),
         (MessageType::Outgoing, None) => {
             return Err(fail("Contacts can only send incoming messages".into()));
         }
@@ -826,7 +876,15 @@ pub(crate) async fn post(
                 status,
                 Some(ConversationStatus::Resolved | ConversationStatus::Snoozed)
             ) {
-                c.status = ConversationStatus::Open.value();
+                // A resolved conversation of a bot inbox goes back to the bot (pending),
+                // as Chatwoot's reopen_resolved_conversation does.
+                let to_bot = status == Some(ConversationStatus::Resolved)
+                    && agent_bots::inbox_has_active_bot(tx.ex(), inbox.id).await?;
+                c.status = if to_bot {
+                    ConversationStatus::Pending.value()
+                } else {
+                    ConversationStatus::Open.value()
+                };
                 c.snoozed_until = None;
             }
             if c.waiting_since.is_none() {

@@ -3,6 +3,7 @@
 
 pub mod account_mail;
 pub mod accounts;
+pub mod agent_bots;
 pub mod agents;
 pub mod auth;
 pub mod automation;

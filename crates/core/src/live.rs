@@ -180,6 +180,7 @@ pub async fn typing(
     let c = &d.conversation;
     let (audience, except) = match typer {
         Sender::Contact(_) => (Audience::Agents, None),
+        Sender::AgentBot(_) => (Audience::AgentsAndContact, None),
         Sender::User(u) if is_private => (Audience::Agents, u.pubsub_token.clone()),
         Sender::User(u) => (Audience::AgentsAndContact, u.pubsub_token.clone()),
     };

@@ -79,11 +79,30 @@ async fn complete(
         .collect();
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
     let mut files = files_of(ctx, attachments::for_messages(conn.ex(), &ids).await?);
+    // Agent bots only when one wrote here (most conversations have none).
+    let bot_ids: Vec<i64> = rows
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("AgentBot"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    let bots: HashMap<i64, switchboard_store::agent_bots::AgentBot> =
+        switchboard_store::agent_bots::by_ids(conn.ex(), &bot_ids)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b))
+            .collect();
     Ok(rows
         .into_iter()
         .map(|m| {
             let mut details = message_details(d, m, &people);
             details.attachments = files.remove(&details.message.id).unwrap_or_default();
+            if details.message.sender_type.as_deref() == Some("AgentBot") {
+                details.sender = details
+                    .message
+                    .sender_id
+                    .and_then(|id| bots.get(&id).cloned())
+                    .map(Sender::AgentBot);
+            }
             details
         })
         .collect())
@@ -165,6 +184,10 @@ pub(crate) async fn single(
             .await
             .ok()
             .map(Sender::Contact),
+        (Some("AgentBot"), Some(id)) => switchboard_store::agent_bots::find(ex.re(), id)
+            .await
+            .ok()
+            .map(Sender::AgentBot),
         _ => None,
     };
     let source_id = match c.contact_inbox_id {
@@ -218,7 +241,7 @@ async fn forget(ctx: &Ctx, blobs: &[NewBlob]) {
 }
 
 /// The keys of the files `m` carries that are not yet recorded.
-fn pending(m: &MessageInput) -> Vec<String> {
+pub(crate) fn pending(m: &MessageInput) -> Vec<String> {
     m.attachments
         .iter()
         .filter_map(|a| match a {

@@ -83,6 +83,7 @@ fn line(md: &MessageDetails) -> Line {
     let sender = match &md.sender {
         Some(Sender::User(u)) => u.display_name.clone().unwrap_or_else(|| u.name.clone()),
         Some(Sender::Contact(k)) => k.name.clone().unwrap_or_default(),
+        Some(Sender::AgentBot(b)) => b.name.clone().unwrap_or_default(),
         None => String::new(),
     };
     Line {

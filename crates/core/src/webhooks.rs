@@ -13,14 +13,17 @@ use std::time::Duration;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use switchboard_domain::{AccountId, MessageType, Timestamp, UserId};
+use switchboard_domain::{
+    AccountId, ConversationStatus, MessageStatus, MessageType, Timestamp, UserId,
+};
 use switchboard_store::contacts::Contact;
 use switchboard_store::conversations::Conversation;
 use switchboard_store::messages::Message;
 use switchboard_store::users::User;
 use switchboard_store::webhooks::{self as store, Delivery, Fields, Webhook};
 use switchboard_store::{
-    Ex, StoreError, accounts, contacts, conversations, inboxes, jobs, messages, users,
+    Ex, Json, StoreError, accounts, agent_bots, contacts, conversations, inboxes, jobs, messages,
+    users,
 };
 
 use crate::auth::administrator;
@@ -44,6 +47,33 @@ pub const EVENTS: [&str; 12] = [
     "conversation_typing_on",
     "conversation_typing_off",
 ];
+
+/// The events Chatwoot's AgentBotListener posts to a bot (`webwidget_triggered` is not
+/// sent by anything here yet).
+pub const BOT_EVENTS: [&str; 5] = [
+    "conversation_opened",
+    "conversation_resolved",
+    "message_created",
+    "message_updated",
+    "webwidget_triggered",
+];
+
+/// Chatwoot sends an API inbox's `webhook_url` what WebhookListener handles.
+fn inbox_wants(event: &str) -> bool {
+    EVENTS.contains(&event)
+}
+
+/// Whether `t` takes `event`: an account webhook its subscriptions, an API inbox the
+/// webhook events, a bot the bot events.
+fn wants(t: &store::Target, event: &str) -> bool {
+    if t.agent_bot_id.is_some() {
+        BOT_EVENTS.contains(&event)
+    } else if t.webhook_id.is_none() {
+        inbox_wants(event)
+    } else {
+        t.wants(event)
+    }
+}
 
 pub const EVENT_JOB: &str = "webhook_event";
 pub const DELIVERY_JOB: &str = "webhook_delivery";
@@ -207,13 +237,26 @@ pub async fn deliveries(
 // ---- Enqueuing, inside the transaction of the change -------------------------------
 
 async fn enqueue(
-    mut ex: Ex<'_>,
+    ex: Ex<'_>,
     account: AccountId,
     inbox: Option<i64>,
     event: &str,
+    subject: Value,
+) -> Result<()> {
+    enqueue_for(ex, account, inbox, false, event, subject).await
+}
+
+/// `bot_assigned`: the conversation has a bot assignee, which takes its events whatever
+/// the inbox has.
+async fn enqueue_for(
+    mut ex: Ex<'_>,
+    account: AccountId,
+    inbox: Option<i64>,
+    bot_assigned: bool,
+    event: &str,
     mut subject: Value,
 ) -> Result<()> {
-    if !store::any_target(ex.re(), account, inbox).await? {
+    if !bot_assigned && !store::any_target(ex.re(), account, inbox).await? {
         return Ok(());
     }
     subject["event"] = json!(event);
@@ -253,7 +296,8 @@ pub(crate) async fn message_event(
         return Ok(());
     }
     let subject = json!({ "display_id": c.display_id, "message_id": m.id });
-    enqueue(ex, c.account_id, Some(c.inbox_id), event, subject).await
+    let bot = c.assignee_agent_bot_id.is_some();
+    enqueue_for(ex, c.account_id, Some(c.inbox_id), bot, event, subject).await
 }
 
 /// `conversation_created`, `conversation_status_changed`, `conversation_updated`, with
@@ -265,8 +309,32 @@ pub(crate) async fn conversation_event(
     changed: Option<Value>,
 ) -> Result<()> {
     crate::automation::conversation_event(ex.re(), event, c, changed.as_ref()).await?;
+    // A status change to open or resolved is also `conversation_opened` /
+    // `conversation_resolved`, which only bots are sent (Chatwoot's notify_status_change).
+    let bot_event = match ConversationStatus::from_value(c.status) {
+        Some(ConversationStatus::Open) => Some("conversation_opened"),
+        Some(ConversationStatus::Resolved) => Some("conversation_resolved"),
+        _ => None,
+    }
+    .filter(|_| event == "conversation_status_changed");
+    if let Some(bot_event) = bot_event
+        && (c.assignee_agent_bot_id.is_some()
+            || agent_bots::inbox_has_active_bot(ex.re(), c.inbox_id).await?)
+    {
+        let subject = json!({ "display_id": c.display_id });
+        enqueue_for(
+            ex.re(),
+            c.account_id,
+            Some(c.inbox_id),
+            true,
+            bot_event,
+            subject,
+        )
+        .await?;
+    }
     let subject = json!({ "display_id": c.display_id, "changed_attributes": changed });
-    enqueue(ex, c.account_id, Some(c.inbox_id), event, subject).await
+    let bot = c.assignee_agent_bot_id.is_some();
+    enqueue_for(ex, c.account_id, Some(c.inbox_id), bot, event, subject).await
 }
 
 /// `contact_created`, `contact_updated` (account webhooks only, as in Chatwoot).
@@ -298,6 +366,8 @@ pub(crate) async fn typing_event(
     let who = match typer {
         Sender::User(u) => json!({ "user_id": u.id }),
         Sender::Contact(k) => json!({ "contact_id": k.id }),
+        // Bots are not allowed to send typing events; nothing to announce.
+        Sender::AgentBot(_) => return Ok(()),
     };
     let subject = json!({ "display_id": c.display_id, "typer": who, "is_private": is_private });
     enqueue(ex, c.account_id, Some(c.inbox_id), event, subject).await
@@ -390,6 +460,8 @@ async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
     let inbox = p["inbox_id"].as_i64();
     let mut conn = ctx.db.conn().await?;
     let acc = accounts::find(conn.ex(), account).await?;
+    // The conversation's bot assignee, which gets its bot events too.
+    let mut assignee_bot = None;
     let rendered = match event.as_str() {
         "message_created" | "message_updated" => {
             let c = conversations::find_by_display_id(
@@ -404,6 +476,7 @@ async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
                 field(p, "message_id").map_err(Error::Unprocessable)?,
             )
             .await?;
+            assignee_bot = c.assignee_agent_bot_id;
             let d = crate::conversations::one(ctx, conn.ex(), c.clone()).await?;
             let md = crate::messages::single(ctx, conn.ex(), c, m, None, true).await?;
             payload::message(&md, &d, &acc)
@@ -467,6 +540,7 @@ async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
                 field(p, "display_id").map_err(Error::Unprocessable)?,
             )
             .await?;
+            assignee_bot = c.assignee_agent_bot_id;
             let d = crate::conversations::one(ctx, conn.ex(), c).await?;
             payload::conversation(&d)
         }
@@ -477,11 +551,11 @@ async fn render_and_record(ctx: &Ctx, p: &Value) -> Result<()> {
         body["changed_attributes"] = ch.clone();
     }
     let body = body.to_string();
-    let targets: Vec<_> = store::targets(conn.ex(), account, inbox)
-        .await?
-        .into_iter()
-        .filter(|t| t.wants(&event))
-        .collect();
+    let mut targets = store::targets(conn.ex(), account, inbox).await?;
+    if BOT_EVENTS.contains(&event.as_str()) {
+        targets.extend(store::bot_targets(conn.ex(), inbox, assignee_bot).await?);
+    }
+    let targets: Vec<_> = targets.into_iter().filter(|t| wants(t, &event)).collect();
     drop(conn);
     if targets.is_empty() {
         return Ok(());
@@ -563,7 +637,81 @@ pub(crate) async fn deliver(ctx: &Ctx, attempt: &Attempt<'_>) -> std::result::Re
     if let Err(e) = recorded {
         tracing::warn!(delivery = d.id, error = %e, "cannot record a webhook delivery");
     }
+    let failure = result.as_ref().err().map(|(_, e)| e.as_str());
+    if let Err(e) = after_message_delivery(ctx, &d, attempt, failure).await {
+        tracing::warn!(delivery = d.id, error = %e, "cannot apply a delivery's outcome to its message");
+    }
     result.map(|_| ()).map_err(|(_, e)| e)
+}
+
+/// A bot whose endpoint failed this many times on a message lets the humans take over.
+const BOT_HANDOFF_AFTER_ATTEMPTS: i32 = 3;
+
+/// What a message delivery's outcome changes (Chatwoot's Webhooks::Trigger error
+/// handling, adapted to retries):
+/// - an API inbox's `webhook_url` failing marks the message `failed` with
+///   `external_error` at once (Chatwoot's single attempt does), and a later retry that
+///   gets through puts it back to `sent`;
+/// - a bot's `outgoing_url` failing `BOT_HANDOFF_AFTER_ATTEMPTS` times (or for the last
+///   time) opens the conversation if it still waits for the bot, with an activity message.
+async fn after_message_delivery(
+    ctx: &Ctx,
+    d: &Delivery,
+    attempt: &Attempt<'_>,
+    failure: Option<&str>,
+) -> Result<()> {
+    if !matches!(d.event.as_str(), "message_created" | "message_updated") {
+        return Ok(());
+    }
+    let body: Value = serde_json::from_str(&d.body).unwrap_or(Value::Null);
+    let (Some(display_id), Some(message_id)) =
+        (body["conversation"]["id"].as_i64(), body["id"].as_i64())
+    else {
+        return Ok(());
+    };
+    if d.agent_bot_id.is_some() {
+        if failure.is_some() && (attempt.number >= BOT_HANDOFF_AFTER_ATTEMPTS || attempt.last) {
+            return crate::agent_bots::hand_off_after_failure(ctx, d.account_id, display_id).await;
+        }
+        return Ok(());
+    }
+    if d.webhook_id.is_some() || (failure.is_none() && attempt.number <= 1) {
+        return Ok(());
+    }
+    let mut tx = ctx.db.begin().await?;
+    let c = conversations::find_by_display_id(tx.ex(), d.account_id, display_id).await?;
+    let m = messages::find(tx.ex(), c.id, message_id).await?;
+    let mut attrs = match &m.content_attributes {
+        Some(Json(Value::Object(map))) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let failed = m.status == Some(MessageStatus::Failed.value());
+    let status = match failure {
+        Some(e) => {
+            if failed && attrs.get("external_error").and_then(Value::as_str) == Some(e) {
+                return Ok(());
+            }
+            attrs.insert("external_error".into(), json!(e));
+            MessageStatus::Failed
+        }
+        None if failed => {
+            attrs.remove("external_error");
+            MessageStatus::Sent
+        }
+        None => return Ok(()),
+    };
+    let m = messages::set_status(
+        tx.ex(),
+        m.id,
+        status.value(),
+        &Some(Json(Value::Object(attrs))),
+        Timestamp::now(),
+    )
+    .await?;
+    message_event(tx.ex(), "message_updated", &c, &m).await?;
+    tx.commit().await?;
+    crate::messages::show_updated(ctx, c, m).await;
+    Ok(())
 }
 
 async fn post(

@@ -7,6 +7,7 @@ mod error;
 pub mod access_tokens;
 pub mod account_users;
 pub mod accounts;
+pub mod agent_bots;
 pub mod attachments;
 pub mod automation_rules;
 pub mod cable;

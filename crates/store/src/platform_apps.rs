@@ -76,3 +76,14 @@ pub async fn forget(mut ex: Ex<'_>, object: Permissible) -> StoreResult<()> {
     exec!(ex.re(), SQL, t, id)?;
     Ok(())
 }
+
+/// The ids of the objects of one kind (`"AgentBot"`, …) that `app` may act on, oldest first.
+pub async fn permitted_ids(
+    mut ex: Ex<'_>,
+    app: PlatformAppId,
+    permissible_type: &str,
+) -> StoreResult<Vec<i64>> {
+    const SQL: &str = "SELECT permissible_id FROM platform_app_permissibles \
+         WHERE platform_app_id = $1 AND permissible_type = $2 ORDER BY id";
+    Ok(scalar!(all, ex.re(), SQL, app, permissible_type)?)
+}

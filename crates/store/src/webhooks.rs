@@ -118,14 +118,16 @@ pub async fn delete(mut ex: Ex<'_>, account: AccountId, id: i64) -> StoreResult<
     )?)
 }
 
-/// Where an event goes: an account webhook (with its subscriptions), or an API inbox's
-/// `webhook_url` (every conversation and message event of that inbox; `webhook_id` None).
+/// Where an event goes: an account webhook (with its subscriptions), an API inbox's
+/// `webhook_url` (every conversation and message event of that inbox; `webhook_id` None),
+/// or an agent bot's `outgoing_url` (`agent_bot_id`; the bot events of its inbox).
 #[derive(Clone, Debug, FromRow)]
 pub struct Target {
     pub webhook_id: Option<i64>,
     pub inbox_id: Option<i64>,
     pub url: String,
     pub subscriptions: Option<Json<Vec<String>>>,
+    pub agent_bot_id: Option<i64>,
 }
 
 impl Target {
@@ -142,18 +144,35 @@ pub async fn targets(
     account: AccountId,
     inbox: Option<i64>,
 ) -> StoreResult<Vec<Target>> {
-    const SQL: &str = "SELECT id AS webhook_id, NULL AS inbox_id, url, subscriptions FROM webhooks \
+    const SQL: &str = "SELECT id AS webhook_id, NULL AS inbox_id, url, subscriptions, \
+         CAST(NULL AS BIGINT) AS agent_bot_id FROM webhooks \
          WHERE account_id = $1 AND COALESCE(webhook_type, 0) = 0 \
          UNION ALL \
-         SELECT NULL, i.id, ca.webhook_url, NULL FROM inboxes i \
+         SELECT NULL, i.id, ca.webhook_url, NULL, NULL FROM inboxes i \
          JOIN channel_api ca ON ca.id = i.channel_id AND i.channel_type = 'Channel::Api' \
          WHERE i.id = $2 AND i.account_id = $1 AND ca.webhook_url IS NOT NULL AND ca.webhook_url <> ''";
     Ok(fetch!(all, ex.re(), SQL, account, inbox)?)
 }
 
+/// The agent bots an event of `inbox` goes to (Chatwoot's AgentBotListener): the inbox's
+/// active bot and the conversation's bot assignee, once each, when they have a URL.
+pub async fn bot_targets(
+    mut ex: Ex<'_>,
+    inbox: Option<i64>,
+    assignee_bot: Option<i64>,
+) -> StoreResult<Vec<Target>> {
+    const SQL: &str = "SELECT CAST(NULL AS BIGINT) AS webhook_id, CAST($1 AS BIGINT) AS inbox_id, \
+         b.outgoing_url AS url, NULL AS subscriptions, b.id AS agent_bot_id FROM agent_bots b \
+         WHERE (b.id = $2 OR b.id IN (SELECT agent_bot_id FROM agent_bot_inboxes \
+           WHERE inbox_id = CAST($1 AS BIGINT) AND status = 0)) \
+         AND b.outgoing_url IS NOT NULL AND b.outgoing_url <> '' ORDER BY b.id";
+    Ok(fetch!(all, ex.re(), SQL, inbox, assignee_bot)?)
+}
+
 /// Whether an event would go anywhere: the account has a webhook, or `inbox` is an API
-/// inbox with a `webhook_url`. Asked inside a change's transaction before enqueuing, so
-/// an installation without webhooks pays one read per change and no jobs.
+/// inbox with a `webhook_url` or has an active agent bot. Asked inside a change's
+/// transaction before enqueuing, so an installation without webhooks pays one read per
+/// change and no jobs.
 pub async fn any_target(
     mut ex: Ex<'_>,
     account: AccountId,
@@ -165,7 +184,8 @@ pub async fn any_target(
         "SELECT EXISTS (SELECT 1 FROM webhooks WHERE account_id = $1) \
          OR EXISTS (SELECT 1 FROM inboxes i JOIN channel_api ca ON ca.id = i.channel_id \
            AND i.channel_type = 'Channel::Api' \
-           WHERE i.id = $2 AND ca.webhook_url IS NOT NULL AND ca.webhook_url <> '')",
+           WHERE i.id = $2 AND ca.webhook_url IS NOT NULL AND ca.webhook_url <> '') \
+         OR EXISTS (SELECT 1 FROM agent_bot_inboxes WHERE inbox_id = $2 AND status = 0)",
         account,
         inbox
     )?)
@@ -177,6 +197,7 @@ pub struct Delivery {
     pub account_id: AccountId,
     pub webhook_id: Option<i64>,
     pub inbox_id: Option<i64>,
+    pub agent_bot_id: Option<i64>,
     pub uuid: String,
     pub event: String,
     pub url: String,
@@ -192,7 +213,7 @@ pub struct Delivery {
 
 macro_rules! delivery_columns {
     () => {
-        "id, account_id, webhook_id, inbox_id, uuid, event, url, body, status, attempts, \
+        "id, account_id, webhook_id, inbox_id, agent_bot_id, uuid, event, url, body, status, attempts, \
          response_code, last_error, delivered_at, created_at, updated_at"
     };
 }
@@ -219,7 +240,7 @@ pub async fn insert_delivery(
         one,
         ex.re(),
         "INSERT INTO webhook_deliveries (account_id, webhook_id, inbox_id, uuid, event, url, body, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+         created_at, updated_at, agent_bot_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
         d.account,
         d.target.webhook_id,
         d.target.inbox_id,
@@ -227,7 +248,8 @@ pub async fn insert_delivery(
         d.event,
         &d.target.url,
         d.body,
-        now
+        now,
+        d.target.agent_bot_id
     )?)
 }
 
@@ -255,8 +277,23 @@ pub async fn deliveries(
     Ok(fetch!(all, ex.re(), SQL, account, webhook, limit)?)
 }
 
-/// The secret that signs a delivery: the webhook's, or the API channel's `hmac_token`.
+/// A bot's latest deliveries, newest first.
+pub async fn bot_deliveries(mut ex: Ex<'_>, bot: i64, limit: i64) -> StoreResult<Vec<Delivery>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM webhook_deliveries WHERE agent_bot_id = $1 ORDER BY id DESC LIMIT $2"
+    );
+    Ok(fetch!(all, ex.re(), SQL, bot, limit)?)
+}
+
+/// The secret that signs a delivery: the webhook's, an agent bot's access token (which
+/// the bot already holds), or the API channel's `hmac_token`.
 pub async fn secret_for(mut ex: Ex<'_>, d: &Delivery) -> StoreResult<Option<String>> {
+    if let Some(bot) = d.agent_bot_id {
+        return crate::access_tokens::token_of(ex, crate::access_tokens::Owner::AgentBot(bot))
+            .await;
+    }
     if let Some(w) = d.webhook_id {
         return Ok(crate::scalar!(
             optional,

@@ -1,3 +1,4 @@
+pub mod agent_bots;
 pub mod agents;
 pub mod automation_rules;
 pub mod canned_responses;

@@ -8,9 +8,12 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post};
 
 use crate::AppState;
+pub use accounts::agent_bots::BotParams;
 use accounts::canned_responses as canned;
 use accounts::custom_attribute_definitions as definitions;
-use accounts::{contacts, conversations, inbox_members, inboxes, labels, teams, webhooks};
+use accounts::{
+    agent_bots, contacts, conversations, inbox_members, inboxes, labels, teams, webhooks,
+};
 
 /// `upload_limit`: the largest body of a route that takes files.
 pub fn routes(upload_limit: usize) -> Router<AppState> {
@@ -41,6 +44,33 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
             patch(accounts::agents::update)
                 .put(accounts::agents::update)
                 .delete(accounts::agents::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/agent_bots",
+            get(agent_bots::index).post(agent_bots::create),
+        )
+        .route(
+            "/accounts/{account_id}/agent_bots/{id}",
+            get(agent_bots::show)
+                .patch(agent_bots::update)
+                .put(agent_bots::update)
+                .delete(agent_bots::destroy),
+        )
+        .route(
+            "/accounts/{account_id}/agent_bots/{id}/avatar",
+            delete(agent_bots::avatar),
+        )
+        .route(
+            "/accounts/{account_id}/agent_bots/{id}/reset_access_token",
+            post(agent_bots::reset_access_token),
+        )
+        .route(
+            "/accounts/{account_id}/inboxes/{id}/agent_bot",
+            get(agent_bots::inbox_bot),
+        )
+        .route(
+            "/accounts/{account_id}/inboxes/{id}/set_agent_bot",
+            post(agent_bots::set_inbox_bot),
         )
         .route(
             "/accounts/{account_id}/webhooks",

@@ -16,7 +16,7 @@ fn object(v: &Option<Json<Value>>) -> Value {
     attributes::object(v.as_ref().map(|j| &j.0))
 }
 
-/// The sender as push data: contact, user (agent bots arrive with the bots issue).
+/// The sender as push data: contact, user or agent bot (Chatwoot's `push_event_data`).
 pub fn sender(s: &Sender) -> Value {
     match s {
         Sender::Contact(c) => json!({
@@ -27,6 +27,10 @@ pub fn sender(s: &Sender) -> Value {
         Sender::User(u) => json!({
             "id": u.id, "name": u.name, "available_name": available_name(u), "avatar_url": "",
             "type": "user", "availability_status": "offline", "thumbnail": "",
+        }),
+        // Bots have no stored avatar yet; Chatwoot falls back to the inbox's, also empty here.
+        Sender::AgentBot(b) => json!({
+            "id": b.id, "name": b.name.clone().unwrap_or_default(), "avatar_url": "", "type": "agent_bot",
         }),
     }
 }

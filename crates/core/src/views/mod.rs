@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agent;
+pub mod agent_bot;
 pub mod automation;
 pub mod canned_response;
 pub mod contact;

@@ -112,6 +112,7 @@ fn sender(s: &Sender, a: &Account) -> Value {
     match s {
         Sender::Contact(c) => contact(c, a),
         Sender::User(u) => json!({ "id": u.id, "name": u.name, "email": u.email, "type": "user" }),
+        Sender::AgentBot(b) => json!({ "id": b.id, "name": b.name, "type": "agent_bot" }),
     }
 }
 

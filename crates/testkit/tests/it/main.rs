@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod agent_bots;
 mod agents;
 mod auth;
 mod automation;

@@ -16,13 +16,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-struct Cable {
+pub(crate) struct Cable {
     ws: Ws,
 }
 
 impl Cable {
     /// Connects as the ActionCable JS client does and reads the welcome.
-    async fn open(app: &TestApp) -> Cable {
+    pub(crate) async fn open(app: &TestApp) -> Cable {
         let mut req = app.cable_url().into_client_request().unwrap();
         req.headers_mut().insert(
             "Sec-WebSocket-Protocol",
@@ -78,7 +78,7 @@ impl Cable {
     }
 
     /// The next broadcast message (presence updates and pings skipped).
-    async fn event(&mut self) -> Value {
+    pub(crate) async fn event(&mut self) -> Value {
         loop {
             let f = self.next().await;
             if f["message"]["event"] != "presence.update" {
@@ -95,7 +95,7 @@ impl Cable {
     }
 
     /// Subscribes and expects the confirmation and the first presence update.
-    async fn join(&mut self, identifier: &Value) -> Value {
+    pub(crate) async fn join(&mut self, identifier: &Value) -> Value {
         let id = identifier.to_string();
         assert_eq!(
             self.subscribe(identifier).await,
@@ -120,7 +120,7 @@ impl Cable {
     }
 }
 
-struct Agent {
+pub(crate) struct Agent {
     id: i64,
     pubsub_token: String,
 }
@@ -133,7 +133,7 @@ async fn pubsub_token(app: &TestApp, token: &str) -> String {
     r.body["pubsub_token"].as_str().unwrap().to_string()
 }
 
-async fn admin_of(app: &TestApp, t: &Tenant) -> Agent {
+pub(crate) async fn admin_of(app: &TestApp, t: &Tenant) -> Agent {
     Agent {
         id: t.admin.id,
         pubsub_token: pubsub_token(app, &t.admin.token).await,
@@ -175,7 +175,7 @@ async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
     )
 }
 
-fn agent_identifier(a: &Agent, account_id: i64) -> Value {
+pub(crate) fn agent_identifier(a: &Agent, account_id: i64) -> Value {
     json!({"channel": "RoomChannel", "pubsub_token": a.pubsub_token, "account_id": account_id, "user_id": a.id})
 }
 

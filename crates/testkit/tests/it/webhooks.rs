@@ -16,9 +16,9 @@ use switchboard_testkit::{Tenant, TestApp};
 
 /// What the receiver got: headers and the raw body.
 #[derive(Clone)]
-struct Hit {
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Hit {
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 #[derive(Clone, Default)]
@@ -32,8 +32,8 @@ struct Inbox {
 }
 
 /// A webhook receiver on 127.0.0.1, stopped when dropped.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     inbox: Inbox,
     task: tokio::task::JoinHandle<()>,
 }
@@ -53,7 +53,7 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let inbox = Inbox::default();
         inbox.status.store(200, Ordering::SeqCst);
         let app = axum::Router::new()
@@ -67,16 +67,16 @@ impl Receiver {
         Receiver { url, inbox, task }
     }
 
-    fn answer(&self, status: u16) {
+    pub(crate) fn answer(&self, status: u16) {
         self.inbox.status.store(status, Ordering::SeqCst);
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.inbox.hits.lock().unwrap().clone()
     }
 
     /// The bodies (as JSON) of successful or failed posts for `event`.
-    fn events(&self, event: &str) -> Vec<(Hit, Value)> {
+    pub(crate) fn events(&self, event: &str) -> Vec<(Hit, Value)> {
         self.hits()
             .into_iter()
             .filter_map(|h| {
@@ -87,7 +87,7 @@ impl Receiver {
     }
 
     /// Waits until `event` arrived `n` times.
-    async fn wait_for(&self, event: &str, n: usize) -> Vec<(Hit, Value)> {
+    pub(crate) async fn wait_for(&self, event: &str, n: usize) -> Vec<(Hit, Value)> {
         for _ in 0..400 {
             let got = self.events(event);
             if got.len() >= n {
@@ -102,7 +102,7 @@ impl Receiver {
     }
 }
 
-fn verify(hit: &Hit, secret: &str) {
+pub(crate) fn verify(hit: &Hit, secret: &str) {
     let header = |n: &str| hit.headers.get(n).unwrap().to_str().unwrap().to_string();
     let timestamp = header("x-switchboard-timestamp");
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
@@ -244,8 +244,8 @@ async fn wait_delivery(
     panic!("no matching {event} delivery: {last:?}");
 }
 
-const LOOPBACK: (&str, &str) = ("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1");
-const FAST_RETRY: (&str, &str) = ("JOB_RETRY_BASE", "50ms");
+pub(crate) const LOOPBACK: (&str, &str) = ("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1");
+pub(crate) const FAST_RETRY: (&str, &str) = ("JOB_RETRY_BASE", "50ms");
 
 #[tokio::test]
 async fn webhooks_are_managed_by_administrators_with_chatwoot_shapes() {

@@ -1,9 +1,10 @@
 mod account_users;
 mod accounts;
+mod agent_bots;
 mod users;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::AppState;
 
@@ -23,6 +24,18 @@ pub fn routes() -> Router<AppState> {
                 .post(account_users::create)
                 .delete(account_users::destroy),
         )
+        .route(
+            "/agent_bots",
+            get(agent_bots::index).post(agent_bots::create),
+        )
+        .route(
+            "/agent_bots/{id}",
+            get(agent_bots::show)
+                .patch(agent_bots::update)
+                .put(agent_bots::update)
+                .delete(agent_bots::destroy),
+        )
+        .route("/agent_bots/{id}/avatar", delete(agent_bots::avatar))
         .route("/users", post(users::create))
         .route(
             "/users/{id}",

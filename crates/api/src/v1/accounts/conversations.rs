@@ -4,13 +4,14 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use switchboard_core::agent_bots;
 use switchboard_core::conversations::{self, Assigned, ListQuery, MessageInput, NewConversation};
 use switchboard_core::messages::Attachable;
 use switchboard_core::participants::Change;
 use switchboard_domain::{AccountId, ConversationStatus, Error};
 use switchboard_store::conversations::{Counts, Sort};
 
-use crate::extract::{Body, CurrentUser, Id, Params, Payload, boolean, present};
+use crate::extract::{Body, Caller, CurrentUser, Id, Params, Payload, boolean, present};
 use crate::{ApiResult, AppState};
 use switchboard_core::views::agent::AgentView;
 use switchboard_core::views::conversation::{ConversationView, attachment, sender};
@@ -221,13 +222,22 @@ pub async fn update(
     Ok(Json(ConversationView::new(&d)))
 }
 
+/// Agent bots may call it too.
 pub async fn toggle_priority(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id((account, id)): Id<(AccountId, i64)>,
     Body(p): Body<PriorityParams>,
 ) -> ApiResult<()> {
-    conversations::toggle_priority(&state.ctx, &user, account, id, p.priority.as_deref()).await?;
+    let priority = p.priority.as_deref();
+    match caller {
+        Caller::User(user) => {
+            conversations::toggle_priority(&state.ctx, &user, account, id, priority).await?;
+        }
+        Caller::Bot(bot) => {
+            agent_bots::toggle_priority(&state.ctx, bot, account, id, priority).await?;
+        }
+    }
     Ok(())
 }
 
@@ -250,9 +260,10 @@ pub struct StatusParams {
 impl Payload for StatusParams {}
 
 /// `{"payload": {"success", "conversation_id", "current_status", "snoozed_until"}}`.
+/// Agent bots may call it too: opening a pending conversation hands it to the humans.
 pub async fn toggle_status(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id((account, id)): Id<(AccountId, i64)>,
     Body(p): Body<StatusParams>,
 ) -> ApiResult<Json<Value>> {
@@ -263,9 +274,15 @@ pub async fn toggle_status(
                 Error::invalid("snoozed_until", "snoozed_until must be unix seconds")
             })?),
         };
-    let t =
-        conversations::toggle_status(&state.ctx, &user, account, id, p.status.as_deref(), until)
-            .await?;
+    let status = p.status.as_deref();
+    let t = match caller {
+        Caller::User(user) => {
+            conversations::toggle_status(&state.ctx, &user, account, id, status, until).await?
+        }
+        Caller::Bot(bot) => {
+            agent_bots::toggle_status(&state.ctx, bot, account, id, status, until).await?
+        }
+    };
     Ok(Json(json!({ "payload": {
         "success": true, "conversation_id": t.display_id, "current_status": t.status.as_str(),
         "snoozed_until": t.snoozed_until.map(|s| s.iso8601()),
@@ -339,20 +356,22 @@ pub struct AttributesParams {
 
 impl Payload for AttributesParams {}
 
+/// Agent bots may call it too.
 pub async fn custom_attributes(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id((account, id)): Id<(AccountId, i64)>,
     Body(p): Body<AttributesParams>,
 ) -> ApiResult<Json<Value>> {
-    let attrs = conversations::set_custom_attributes(
-        &state.ctx,
-        &user,
-        account,
-        id,
-        p.custom_attributes.unwrap_or_default(),
-    )
-    .await?;
+    let given = p.custom_attributes.unwrap_or_default();
+    let attrs = match caller {
+        Caller::User(user) => {
+            conversations::set_custom_attributes(&state.ctx, &user, account, id, given).await?
+        }
+        Caller::Bot(bot) => {
+            agent_bots::set_custom_attributes(&state.ctx, bot, account, id, given).await?
+        }
+    };
     Ok(Json(json!({ "custom_attributes": attrs })))
 }
 
@@ -647,6 +666,7 @@ pub async fn search(
                     let name = match &m.sender {
                         Some(switchboard_core::conversations::Sender::Contact(c)) => c.name.clone(),
                         Some(switchboard_core::conversations::Sender::User(u)) => Some(u.name.clone()),
+                        Some(switchboard_core::conversations::Sender::AgentBot(b)) => b.name.clone(),
                         None => None,
                     };
                     if let Some(n) = name {

@@ -2,11 +2,11 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchboard_core::messages;
+use switchboard_core::{agent_bots, messages};
 use switchboard_domain::{AccountId, attributes};
 
 use super::MessageParams;
-use crate::extract::{Body, CurrentUser, Id, Params, Payload, WithFiles};
+use crate::extract::{Body, Caller, CurrentUser, Id, Params, Payload, WithFiles};
 use crate::{ApiResult, AppState};
 use switchboard_core::views::conversation::{message, sender};
 
@@ -52,15 +52,23 @@ pub async fn index(
 
 /// JSON or multipart (`attachments[]` files, or signed blob ids from `POST /upload`).
 /// Every failure here is Chatwoot's `{"error": …}` 422.
+/// Agent bots may post here too, with their own token.
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id((account, id)): Id<(AccountId, i64)>,
     WithFiles(p, files): WithFiles<MessageParams>,
 ) -> ApiResult<Json<Value>> {
     let (input, echo_id) = p.input()?;
     let uploads = files.into_iter().map(|(_, u)| u).collect();
-    let m = messages::create(&state.ctx, &user, account, id, input, uploads).await?;
+    let m = match caller {
+        Caller::User(user) => {
+            messages::create(&state.ctx, &user, account, id, input, uploads).await?
+        }
+        Caller::Bot(bot) => {
+            agent_bots::create_message(&state.ctx, bot, account, id, input, uploads).await?
+        }
+    };
     Ok(Json(message(&m, echo_id.as_deref())))
 }
 
