@@ -49,4 +49,6 @@ pub struct Ctx {
     pub files: crate::files::Files,
     /// Live events for `/cable` (in-process, or Redis between processes).
     pub events: crate::events::Bus,
+    /// Who is online now (the `/cable` sockets' presence).
+    pub presence: crate::presence::Port,
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod assignment;
 pub mod auth;
 pub mod cable;
 pub mod canned_responses;
@@ -26,7 +27,9 @@ pub mod messages;
 pub mod outbound;
 pub mod participants;
 pub mod platform;
+pub mod presence;
 pub mod profile;
+pub mod schedules;
 pub mod secrets;
 pub mod teams;
 pub mod users;

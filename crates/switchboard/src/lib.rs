@@ -80,6 +80,7 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
         db,
         files,
         events,
+        presence: Arc::new(switchboard_core::presence::Nobody),
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             frontend_url: config.frontend_url.clone(),
@@ -187,7 +188,8 @@ pub async fn run_observed(
         }
         None => (Realtime::in_process(), None),
     };
-    let ctx = context_with(&config, db.clone(), realtime.bus())?;
+    let mut ctx = context_with(&config, db.clone(), realtime.bus())?;
+    ctx.presence = realtime.presence();
     observe(&ctx);
     // Sockets outlive the HTTP server's graceful shutdown (they are upgraded
     // connections), so they are told to go when the shutdown starts.

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod agents;
+mod assignment;
 mod auth;
 mod bad_input;
 mod client_api;
@@ -23,6 +24,7 @@ mod platform;
 mod process;
 mod profile;
 mod realtime;
+mod schedules;
 mod schema;
 mod snapshots;
 mod teams;

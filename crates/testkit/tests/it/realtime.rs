@@ -16,13 +16,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-struct Cable {
+pub(crate) struct Cable {
     ws: Ws,
 }
 
 impl Cable {
     /// Connects as the ActionCable JS client does and reads the welcome.
-    async fn open(app: &TestApp) -> Cable {
+    pub(crate) async fn open(app: &TestApp) -> Cable {
         let mut req = app.cable_url().into_client_request().unwrap();
         req.headers_mut().insert(
             "Sec-WebSocket-Protocol",
@@ -95,7 +95,7 @@ impl Cable {
     }
 
     /// Subscribes and expects the confirmation and the first presence update.
-    async fn join(&mut self, identifier: &Value) -> Value {
+    pub(crate) async fn join(&mut self, identifier: &Value) -> Value {
         let id = identifier.to_string();
         assert_eq!(
             self.subscribe(identifier).await,
@@ -120,12 +120,12 @@ impl Cable {
     }
 }
 
-struct Agent {
-    id: i64,
-    pubsub_token: String,
+pub(crate) struct Agent {
+    pub(crate) id: i64,
+    pub(crate) pubsub_token: String,
 }
 
-async fn pubsub_token(app: &TestApp, token: &str) -> String {
+pub(crate) async fn pubsub_token(app: &TestApp, token: &str) -> String {
     let r = app
         .call(Method::GET, "/api/v1/profile", Some(token), None)
         .await;
@@ -149,7 +149,7 @@ async fn agent_in(app: &TestApp, platform: &str, t: &Tenant) -> Agent {
 }
 
 /// A contact made through the Client API: (contact id, contact-inbox pubsub_token).
-async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
+pub(crate) async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
     let inbox = app
         .call(
             Method::POST,
@@ -175,11 +175,11 @@ async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
     )
 }
 
-fn agent_identifier(a: &Agent, account_id: i64) -> Value {
+pub(crate) fn agent_identifier(a: &Agent, account_id: i64) -> Value {
     json!({"channel": "RoomChannel", "pubsub_token": a.pubsub_token, "account_id": account_id, "user_id": a.id})
 }
 
-fn contact_identifier(token: &str) -> Value {
+pub(crate) fn contact_identifier(token: &str) -> Value {
     json!({"channel": "RoomChannel", "pubsub_token": token})
 }
 

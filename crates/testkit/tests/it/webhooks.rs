@@ -16,9 +16,9 @@ use switchboard_testkit::{Tenant, TestApp};
 
 /// What the receiver got: headers and the raw body.
 #[derive(Clone)]
-struct Hit {
+pub(crate) struct Hit {
     headers: HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 #[derive(Clone, Default)]
@@ -32,8 +32,8 @@ struct Inbox {
 }
 
 /// A webhook receiver on 127.0.0.1, stopped when dropped.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     inbox: Inbox,
     task: tokio::task::JoinHandle<()>,
 }
@@ -53,7 +53,7 @@ async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: String) -
 }
 
 impl Receiver {
-    async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let inbox = Inbox::default();
         inbox.status.store(200, Ordering::SeqCst);
         let app = axum::Router::new()
@@ -87,7 +87,7 @@ impl Receiver {
     }
 
     /// Waits until `event` arrived `n` times.
-    async fn wait_for(&self, event: &str, n: usize) -> Vec<(Hit, Value)> {
+    pub(crate) async fn wait_for(&self, event: &str, n: usize) -> Vec<(Hit, Value)> {
         for _ in 0..400 {
             let got = self.events(event);
             if got.len() >= n {
@@ -142,7 +142,7 @@ fn base(t: &Tenant) -> String {
 }
 
 /// Creates a webhook; returns its id and secret.
-async fn hook(app: &TestApp, t: &Tenant, url: &str, events: &[&str]) -> (i64, String) {
+pub(crate) async fn hook(app: &TestApp, t: &Tenant, url: &str, events: &[&str]) -> (i64, String) {
     let r = app
         .call(
             Method::POST,
@@ -244,7 +244,7 @@ async fn wait_delivery(
     panic!("no matching {event} delivery: {last:?}");
 }
 
-const LOOPBACK: (&str, &str) = ("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1");
+pub(crate) const LOOPBACK: (&str, &str) = ("ALLOWED_PRIVATE_ADDRESSES", "127.0.0.1");
 const FAST_RETRY: (&str, &str) = ("JOB_RETRY_BASE", "50ms");
 
 #[tokio::test]
