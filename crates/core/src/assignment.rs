@@ -103,8 +103,20 @@ pub(crate) async fn pick(
 pub struct AutoAssigned {
     pub conversation: Conversation,
     pub assignee: User,
+    /// Who had it before (someone no longer in the inbox), for the webhook's diff.
+    pub previous: Option<UserId>,
     /// The activity message, when someone's action caused the assignment.
     pub said: Option<Message>,
+}
+
+impl AutoAssigned {
+    /// The `changed_attributes` entry of the assignment, as Chatwoot's webhooks carry it.
+    pub fn diff(&self) -> Value {
+        serde_json::json!({"assignee_id": {
+            "previous_value": self.previous.map(|u| u.0),
+            "current_value": self.assignee.id.0,
+        }})
+    }
 }
 
 /// Chatwoot's AutoAssignmentHandler, for a conversation (saved, in `tx`) that has just
@@ -135,6 +147,7 @@ pub async fn on_open(
     let Some(user_id) = pick(ctx, tx, &inbox, None).await? else {
         return Ok(None);
     };
+    let previous = c.assignee_id;
     let mut c = c.clone();
     c.assignee_id = Some(user_id);
     // An agent taking over ends a bot's hold, as Chatwoot's Conversation does.
@@ -156,6 +169,7 @@ pub async fn on_open(
     Ok(Some(AutoAssigned {
         conversation: c,
         assignee,
+        previous,
         said,
     }))
 }

@@ -833,12 +833,8 @@ pub(crate) async fn post(
     // activity message: no agent did it). Its live `assignee.changed` is left to the
     // next fetch; the webhook goes out with the change.
     if reopened && let Some(a) = crate::assignment::on_open(ctx, tx, &c, None, now).await? {
+        let diff = Value::Array(vec![a.diff()]);
         c = a.conversation;
-        let diff = crate::webhooks::changed(
-            "assignee_id",
-            Value::Null,
-            serde_json::json!(a.assignee.id.0),
-        );
         crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
             .await?;
     }
@@ -930,16 +926,7 @@ pub async fn toggle_status(
             serde_json::json!(next.as_str()),
         );
         if let (Some(a), Value::Array(list)) = (&auto, &mut diff) {
-            list.extend(
-                crate::webhooks::changed(
-                    "assignee_id",
-                    Value::Null,
-                    serde_json::json!(a.assignee.id.0),
-                )
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-            );
+            list.push(a.diff());
         }
         crate::webhooks::conversation_event(
             tx.ex(),

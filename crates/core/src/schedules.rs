@@ -163,9 +163,7 @@ async fn reopen_one(ctx: &Ctx, account: AccountId, display_id: i64, now: Timesta
     let mut diff = vec![json!({"status": {"previous_value": "snoozed", "current_value": "open"}})];
     if let Some(a) = &auto {
         c = a.conversation.clone();
-        diff.push(
-            json!({"assignee_id": {"previous_value": null, "current_value": a.assignee.id.0}}),
-        );
+        diff.push(a.diff());
     }
     status_webhooks(&mut tx, &c, Value::Array(diff)).await?;
     tx.commit().await?;

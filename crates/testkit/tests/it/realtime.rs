@@ -78,7 +78,7 @@ impl Cable {
     }
 
     /// The next broadcast message (presence updates and pings skipped).
-    async fn event(&mut self) -> Value {
+    pub(crate) async fn event(&mut self) -> Value {
         loop {
             let f = self.next().await;
             if f["message"]["event"] != "presence.update" {

@@ -9,6 +9,7 @@ use switchboard_testkit::TestApp;
 use switchboard_testkit::reqwest::Method;
 
 use crate::assignment::desk;
+use crate::realtime::{Cable, agent_identifier, pubsub_token};
 use crate::webhooks::{LOOPBACK, Receiver, hook};
 
 fn hours_from_now(h: i64) -> Timestamp {
@@ -72,6 +73,19 @@ async fn snoozed_conversations_reopen_when_due_and_are_auto_assigned() {
         .unwrap();
     assert_eq!(d.conversation(&app, id).await["status"], "snoozed");
 
+    // The administrator watches on /cable.
+    let mut cable = Cable::open(&app).await;
+    let token = pubsub_token(&app, &d.t.admin.token).await;
+    cable
+        .join(&agent_identifier(
+            &crate::realtime::Agent {
+                id: d.t.admin.id,
+                pubsub_token: token,
+            },
+            d.t.account_id,
+        ))
+        .await;
+
     // Three hours on, the schedule's run (claimed and run by the worker) reopens it.
     let claimed = schedules::enqueue_due(&ctx, hours_from_now(3))
         .await
@@ -95,6 +109,16 @@ async fn snoozed_conversations_reopen_when_due_and_are_auto_assigned() {
     );
     assert_eq!(
         body["changed_attributes"][1]["assignee_id"]["current_value"],
+        d.agents[0].id
+    );
+    // And the live events a person's change would send.
+    let f = cable.event().await;
+    assert_eq!(f["message"]["event"], "conversation.status_changed");
+    assert_eq!(f["message"]["data"]["status"], "open");
+    let f = cable.event().await;
+    assert_eq!(f["message"]["event"], "assignee.changed");
+    assert_eq!(
+        f["message"]["data"]["meta"]["assignee"]["id"],
         d.agents[0].id
     );
     let said = d.messages(&app, id).await;
@@ -159,13 +183,17 @@ async fn idle_conversations_are_auto_resolved_with_the_accounts_message_and_labe
     // Only open conversations are resolved.
     assert_eq!(d.conversation(&app, pending).await["status"], "pending");
 
-    let (_, body) = receiver
-        .wait_for("conversation_status_changed", 1)
-        .await
-        .pop()
-        .unwrap();
-    assert_eq!(body["id"], idle);
+    // Two status changes went out: the administrator's (to pending) and the system's.
+    let changes = receiver.wait_for("conversation_status_changed", 2).await;
+    let (_, body) = changes
+        .iter()
+        .find(|(_, b)| b["id"] == idle)
+        .expect("the auto-resolve's webhook");
     assert_eq!(body["status"], "resolved");
+    assert_eq!(
+        body["changed_attributes"][0]["status"],
+        json!({"previous_value": "open", "current_value": "resolved"})
+    );
     let (_, m) = receiver.wait_for("message_created", 1).await.pop().unwrap();
     assert_eq!(m["content"], "Closing this for now.");
     assert_eq!(m["message_type"], "template");
