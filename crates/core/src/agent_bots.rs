@@ -493,9 +493,10 @@ pub async fn toggle_status(
     let until = (next == ConversationStatus::Snoozed)
         .then(|| snoozed_until.map(Timestamp::from_unix_seconds))
         .flatten();
-    let (c, said) = change_status(&mut tx, c, next, until, Some(&name(&bot))).await?;
+    let (c, said, assigned) =
+        change_status(ctx, &mut tx, c, next, until, Some(&name(&bot))).await?;
     tx.commit().await?;
-    after_status_change(ctx, &c, current != next, handoff, said).await;
+    after_status_change(ctx, &c, current != next, handoff, said, assigned).await;
     Ok(crate::conversations::Toggled {
         display_id: c.display_id,
         status: next,
@@ -505,22 +506,40 @@ pub async fn toggle_status(
 
 /// Saves a status change with what it causes inside the transaction: the webhook and bot
 /// events and the activity message (`by` names who did it; none is the system's text).
+/// A hand-off (to open) is auto-assignment's turn, as any reopening is; the third value
+/// says whether it assigned someone.
 async fn change_status(
+    ctx: &Ctx,
     tx: &mut Tx,
     mut c: Conversation,
     next: ConversationStatus,
     until: Option<Timestamp>,
     by: Option<&str>,
-) -> Result<(Conversation, Vec<switchboard_store::messages::Message>)> {
+) -> Result<(
+    Conversation,
+    Vec<switchboard_store::messages::Message>,
+    bool,
+)> {
     let current = ConversationStatus::from_value(c.status).unwrap_or(ConversationStatus::Open);
     let now = Timestamp::now();
     c.status = next.value();
     c.snoozed_until = until;
-    let c = conversations::save(tx.ex(), &c, now).await?;
+    let mut c = conversations::save(tx.ex(), &c, now).await?;
     let mut said = Vec::new();
+    let auto = if current != next && next == ConversationStatus::Open {
+        crate::assignment::on_open(ctx, tx, &c, by, now).await?
+    } else {
+        None
+    };
+    if let Some(a) = &auto {
+        c = a.conversation.clone();
+    }
     if current != next {
-        let diff =
+        let mut diff =
             crate::webhooks::changed("status", json!(current.as_str()), json!(next.as_str()));
+        if let (Some(a), serde_json::Value::Array(list)) = (&auto, &mut diff) {
+            list.push(a.diff());
+        }
         crate::webhooks::conversation_event(
             tx.ex(),
             "conversation_status_changed",
@@ -547,7 +566,11 @@ async fn change_status(
         };
         said.push(activity(tx, &c, text, now).await?);
     }
-    Ok((c, said))
+    let assigned = auto.is_some();
+    if let Some(m) = auto.and_then(|a| a.said) {
+        said.push(m);
+    }
+    Ok((c, said, assigned))
 }
 
 /// After commit: the live events of a status change, and of a hand-off the
@@ -559,10 +582,14 @@ async fn after_status_change(
     changed: bool,
     handoff: bool,
     said: Vec<switchboard_store::messages::Message>,
+    assigned: bool,
 ) {
     let mut events = Vec::new();
     if changed {
         events.push("conversation.status_changed");
+    }
+    if assigned {
+        events.push("assignee.changed");
     }
     if handoff {
         events.push("conversation.bot_handoff");
@@ -583,9 +610,10 @@ pub(crate) async fn hand_off_after_failure(
     if c.status != ConversationStatus::Pending.value() {
         return Ok(());
     }
-    let (c, said) = change_status(&mut tx, c, ConversationStatus::Open, None, None).await?;
+    let (c, said, assigned) =
+        change_status(ctx, &mut tx, c, ConversationStatus::Open, None, None).await?;
     tx.commit().await?;
-    after_status_change(ctx, &c, true, true, said).await;
+    after_status_change(ctx, &c, true, true, said, assigned).await;
     Ok(())
 }
 

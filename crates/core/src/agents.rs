@@ -24,7 +24,8 @@ pub struct Agent {
 pub async fn list(ctx: &Ctx, caller: &User, account: AccountId) -> Result<Vec<Agent>> {
     let mut conn = ctx.db.conn().await?;
     membership(conn.ex(), caller, account).await?;
-    let members = account_users::list_for_account(conn.ex(), account).await?;
+    let mut members = account_users::list_for_account(conn.ex(), account).await?;
+    crate::presence::mark(ctx, account, &mut members).await;
     let mut by_id: HashMap<UserId, User> = users::list_for_account(conn.ex(), account)
         .await?
         .into_iter()
@@ -103,6 +104,7 @@ pub async fn create(ctx: &Ctx, caller: &User, account: AccountId, new: NewAgent)
         account_user = account_users::update(tx.ex(), &account_user, now).await?;
     }
     tx.commit().await?;
+    crate::presence::mark(ctx, account, std::slice::from_mut(&mut account_user)).await;
     Ok(Agent { user, account_user })
 }
 
@@ -143,7 +145,7 @@ pub async fn update(
     if let Some(o) = u.auto_offline {
         account_user.auto_offline = o;
     }
-    let account_user = account_users::update(tx.ex(), &account_user, now).await?;
+    let mut account_user = account_users::update(tx.ex(), &account_user, now).await?;
     let mut user = users::find(tx.ex(), agent).await?;
     if let Some(name) = u.name {
         let mut fields = UserFields::from(&user);
@@ -151,6 +153,7 @@ pub async fn update(
         user = users::update(tx.ex(), agent, &fields, now).await?;
     }
     tx.commit().await?;
+    crate::presence::mark(ctx, account, std::slice::from_mut(&mut account_user)).await;
     Ok(Agent { user, account_user })
 }
 

@@ -375,6 +375,7 @@ pub async fn create_conversation(
         custom_attributes: custom_attributes.unwrap_or_default(),
     };
     let (c, _) = start_conversation(
+        ctx,
         &mut tx,
         &ci.inbox,
         &found.contact,

@@ -23,6 +23,19 @@ pub const PER_PAGE: i64 = 15;
 pub struct ContactDetails {
     pub contact: Contact,
     pub contact_inboxes: Vec<(ContactInbox, Inbox)>,
+    /// Whether the contact has a socket open now (its `availability_status`).
+    pub online: bool,
+}
+
+/// Marks which of `list` are online, with one presence read for the page.
+async fn mark_online(ctx: &Ctx, account: AccountId, list: &mut [ContactDetails]) {
+    if list.is_empty() {
+        return;
+    }
+    let online = crate::presence::online_contacts(ctx, account).await;
+    for d in list {
+        d.online = online.contains(&d.contact.id);
+    }
 }
 
 /// Attaches contact inboxes to `list` in two queries, whatever its length.
@@ -53,6 +66,7 @@ async fn details(
             ContactDetails {
                 contact,
                 contact_inboxes,
+                online: false,
             }
         })
         .collect())
@@ -75,14 +89,43 @@ pub async fn list(
     let mut conn = ctx.db.conn().await?;
     membership(conn.ex(), caller, account).await?;
     let (rows, total) = contacts::list(conn.ex(), account, &q).await?;
-    Ok((details(conn.ex(), account, rows).await?, total))
+    let mut list = details(conn.ex(), account, rows).await?;
+    drop(conn);
+    mark_online(ctx, account, &mut list).await;
+    Ok((list, total))
+}
+
+/// `GET /contacts/active`: Chatwoot's contacts online now, whether or not they left an
+/// email or phone, paged and sorted like the index.
+pub async fn active(
+    ctx: &Ctx,
+    caller: &User,
+    account: AccountId,
+    mut q: contacts::ListQuery,
+) -> Result<(Vec<ContactDetails>, i64)> {
+    let mut conn = ctx.db.conn().await?;
+    membership(conn.ex(), caller, account).await?;
+    let online = crate::presence::online_contacts(ctx, account).await;
+    if online.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    q.only = Some(online.iter().copied().collect());
+    let (rows, total) = contacts::list(conn.ex(), account, &q).await?;
+    let mut list = details(conn.ex(), account, rows).await?;
+    for d in &mut list {
+        d.online = online.contains(&d.contact.id);
+    }
+    Ok((list, total))
 }
 
 pub async fn show(ctx: &Ctx, caller: &User, account: AccountId, id: i64) -> Result<ContactDetails> {
     let mut conn = ctx.db.conn().await?;
     membership(conn.ex(), caller, account).await?;
     let c = contacts::find(conn.ex(), account, id).await?;
-    one(conn.ex(), c).await
+    let mut d = one(conn.ex(), c).await?;
+    drop(conn);
+    mark_online(ctx, account, std::slice::from_mut(&mut d)).await;
+    Ok(d)
 }
 
 /// A create or update request; absent fields stay as they are, `Some(None)` clears.
@@ -393,16 +436,38 @@ pub async fn update(
     Ok(d)
 }
 
-/// Administrators only. (Chatwoot also refuses while the contact is online; presence
-/// arrives with realtime.)
+/// Administrators only, and, as in Chatwoot, not while the contact is online (422
+/// `{"message": "<Name> is Online, please try again later"}`).
 pub async fn destroy(ctx: &Ctx, caller: &User, account: AccountId, id: i64) -> Result<()> {
     let mut tx = ctx.db.begin().await?;
     administrator(tx.ex(), caller, account).await?;
     let c = contacts::find(tx.ex(), account, id).await?;
+    if crate::presence::online_contacts(ctx, account)
+        .await
+        .contains(&c.id)
+    {
+        return Err(Error::Invalid {
+            message: format!(
+                "{} is Online, please try again later",
+                capitalize(c.name.as_deref().unwrap_or_default())
+            ),
+            attributes: Vec::new(),
+        });
+    }
     contacts::delete(tx.ex(), account, id).await?;
     tx.commit().await?;
     crate::live::contact(ctx, "contact.deleted", &c);
     Ok(())
+}
+
+/// Ruby's `String#capitalize`: the first letter upper-cased, the rest lower-cased.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| {
+        f.to_uppercase()
+            .chain(c.flat_map(char::to_lowercase))
+            .collect()
+    })
 }
 
 pub async fn destroy_custom_attributes(
@@ -703,7 +768,10 @@ pub async fn filter(
     let conditions =
         crate::filters::conditions(conn.ex(), account, crate::filters::Model::Contact, raw).await?;
     let (rows, total) = contacts::filter(conn.ex(), account, &conditions, page, PER_PAGE).await?;
-    Ok((details(conn.ex(), account, rows).await?, total))
+    let mut list = details(conn.ex(), account, rows).await?;
+    drop(conn);
+    mark_online(ctx, account, &mut list).await;
+    Ok((list, total))
 }
 
 #[cfg(test)]

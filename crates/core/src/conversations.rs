@@ -132,11 +132,10 @@ pub async fn details(
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let members: HashMap<UserId, AccountUser> = account_users::list_for_account(ex.re(), account)
-        .await?
-        .into_iter()
-        .map(|au| (au.user_id, au))
-        .collect();
+    let mut members = account_users::list_for_account(ex.re(), account).await?;
+    crate::presence::mark(ctx, account, &mut members).await;
+    let members: HashMap<UserId, AccountUser> =
+        members.into_iter().map(|au| (au.user_id, au)).collect();
     let people: HashMap<UserId, User> = users::list_for_account(ex.re(), account)
         .await?
         .into_iter()
@@ -552,7 +551,7 @@ pub async fn create(
         custom_attributes: n.custom_attributes.unwrap_or_default(),
     };
     let (mut c, existing) =
-        start_conversation(&mut tx, &inbox, &contact, &contact_inbox, start, now).await?;
+        start_conversation(ctx, &mut tx, &inbox, &contact, &contact_inbox, start, now).await?;
     if existing {
         let d = one(ctx, tx.ex(), c).await?;
         tx.commit().await?;
@@ -638,6 +637,7 @@ pub struct Start {
 /// Opens a conversation for a contact's identity in an inbox; with
 /// `lock_to_single_conversation`, returns its latest one instead (and `true`).
 pub(crate) async fn start_conversation(
+    ctx: &Ctx,
     tx: &mut Tx,
     inbox: &Inbox,
     contact: &Contact,
@@ -661,13 +661,17 @@ pub(crate) async fn start_conversation(
         start.status
     };
     let account = inbox.account_id;
+    let assignee = match start.assignee {
+        Some(a) => Some(a),
+        None => first_assignee(ctx, tx, inbox, start.team_id, status).await?,
+    };
     let display_id = conversations::next_display_id(tx.ex(), account).await?;
     let draft = Conversation {
         id: 0,
         account_id: account,
         inbox_id: inbox.id,
         status: status.value(),
-        assignee_id: start.assignee,
+        assignee_id: assignee,
         created_at: now,
         updated_at: now,
         contact_id: Some(contact.id),
@@ -694,6 +698,32 @@ pub(crate) async fn start_conversation(
         assignee_agent_bot_id: None,
     };
     Ok((conversations::insert(tx.ex(), &draft).await?, false))
+}
+
+/// Who a new conversation goes to when none is named, as Chatwoot's callbacks decide it:
+/// a team that allows auto-assignment hands it to one of its members (whatever the
+/// status, as Chatwoot's AssignmentHandler does); otherwise an open conversation in an
+/// inbox with auto-assignment goes round robin among the inbox's members.
+async fn first_assignee(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    inbox: &Inbox,
+    team: Option<i64>,
+    status: ConversationStatus,
+) -> Result<Option<UserId>> {
+    if let Some(team) = team
+        && teams::find(tx.ex(), inbox.account_id, team)
+            .await?
+            .allow_auto_assign
+            .unwrap_or(true)
+        && let Some(u) = crate::assignment::pick(ctx, tx, inbox, Some(team)).await?
+    {
+        return Ok(Some(u));
+    }
+    if status == ConversationStatus::Open && crate::assignment::enabled(inbox) {
+        return crate::assignment::pick(ctx, tx, inbox, None).await;
+    }
+    Ok(None)
 }
 
 async fn require_inbox(
@@ -869,6 +899,7 @@ pub(crate) async fn post_by(
     crate::messages::attach(ctx, tx, inbox, &msg, m.attachments, now).await?;
     // As Chatwoot's Message callbacks do.
     c.last_activity_at = now;
+    let mut reopened = false;
     match message_type {
         MessageType::Incoming => {
             let status = ConversationStatus::from_value(c.status);
@@ -886,6 +917,7 @@ pub(crate) async fn post_by(
                     ConversationStatus::Open.value()
                 };
                 c.snoozed_until = None;
+                reopened = true;
             }
             if c.waiting_since.is_none() {
                 c.waiting_since = Some(now);
@@ -903,7 +935,16 @@ pub(crate) async fn post_by(
         }
         _ => {}
     }
-    let c = conversations::save(tx.ex(), &c, now).await?;
+    let mut c = conversations::save(tx.ex(), &c, now).await?;
+    // The contact's message reopened it: auto-assignment runs as for any reopening (no
+    // activity message: no agent did it). Its live `assignee.changed` is left to the
+    // next fetch; the webhook goes out with the change.
+    if reopened && let Some(a) = crate::assignment::on_open(ctx, tx, &c, None, now).await? {
+        let diff = Value::Array(vec![a.diff()]);
+        c = a.conversation;
+        crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, Some(diff))
+            .await?;
+    }
     Ok((msg, c))
 }
 
@@ -997,13 +1038,26 @@ pub(crate) async fn change_status(
     if self_assign {
         c.assignee_id = taker;
     }
-    let c = conversations::save(tx.ex(), &c, now).await?;
+    let mut c = conversations::save(tx.ex(), &c, now).await?;
+    // Reopened without an agent taking it: auto-assignment's turn (a bot's hand-off
+    // comes this way too).
+    let auto = if changed && next == ConversationStatus::Open && !self_assign {
+        crate::assignment::on_open(ctx, &mut tx, &c, Some(by.name()), now).await?
+    } else {
+        None
+    };
+    if let Some(a) = &auto {
+        c = a.conversation.clone();
+    }
     if changed {
-        let diff = crate::webhooks::changed(
+        let mut diff = crate::webhooks::changed(
             "status",
             serde_json::json!(current.as_str()),
             serde_json::json!(next.as_str()),
         );
+        if let (Some(a), Value::Array(list)) = (&auto, &mut diff) {
+            list.push(a.diff());
+        }
         crate::webhooks::conversation_event(
             tx.ex(),
             "conversation_status_changed",
@@ -1026,6 +1080,9 @@ pub(crate) async fn change_status(
         };
         said.push(activity(&mut tx, &c, text, now).await?);
     }
+    if let Some(m) = auto.as_ref().and_then(|a| a.said.clone()) {
+        said.push(m);
+    }
     if self_assign {
         said.push(
             activity(
@@ -1044,7 +1101,7 @@ pub(crate) async fn change_status(
         "conversation.updated"
     };
     let mut events = vec![event];
-    if self_assign {
+    if self_assign || auto.is_some() {
         events.push("assignee.changed");
     }
     show_live(ctx, &events, account, display_id, said).await;
@@ -1222,6 +1279,7 @@ pub(crate) async fn assign_by(
         Some(id) => teams::find(tx.ex(), account, id).await.ok(),
         None => None,
     };
+    let mut team_picked = false;
     let result = match team {
         Some(t) => {
             if c.team_id != Some(t.id) {
@@ -1232,10 +1290,26 @@ pub(crate) async fn assign_by(
                 {
                     c.assignee_id = None;
                 }
+                // Chatwoot's AssignmentHandler: a team that allows auto-assignment hands
+                // the conversation to its next member in turn (online, with room).
+                let mut picked = None;
+                if c.assignee_id.is_none() && t.allow_auto_assign.unwrap_or(true) {
+                    let inbox = inboxes::find(tx.ex(), account, c.inbox_id).await?;
+                    if let Some(u) =
+                        crate::assignment::pick(ctx, &mut tx, &inbox, Some(t.id)).await?
+                    {
+                        c.assignee_id = Some(u);
+                        c.assignee_agent_bot_id = None;
+                        picked = Some(users::find(tx.ex(), u).await?);
+                    }
+                }
                 let c = conversations::save(tx.ex(), &c, now).await?;
-                said.push(
-                    activity(&mut tx, &c, format!("Assigned to {} by {who}", t.name), now).await?,
-                );
+                let text = match &picked {
+                    Some(u) => format!("Assigned to {} via {} by {who}", u.name, t.name),
+                    None => format!("Assigned to {} by {who}", t.name),
+                };
+                said.push(activity(&mut tx, &c, text, now).await?);
+                team_picked = picked.is_some();
             }
             Assigned::Team(t)
         }
@@ -1264,7 +1338,12 @@ pub(crate) async fn assign_by(
         crate::webhooks::conversation_event(tx.ex(), "conversation_updated", &c, None).await?;
     }
     tx.commit().await?;
-    show_live(ctx, &["team.changed"], account, display_id, said).await;
+    let events: &[&str] = if team_picked {
+        &["team.changed", "assignee.changed"]
+    } else {
+        &["team.changed"]
+    };
+    show_live(ctx, events, account, display_id, said).await;
     Ok(result)
 }
 

@@ -71,4 +71,6 @@ pub struct Ctx {
     pub events: crate::events::Bus,
     /// Outgoing mail (SMTP, or a folder when no relay is configured).
     pub mailer: crate::mail::Mailer,
+    /// Who is online now (the `/cable` sockets' presence).
+    pub presence: crate::presence::Port,
 }

@@ -62,6 +62,9 @@ pub fn backoff(opts: &WorkerOptions, attempt: i32) -> Duration {
     raw.mul_f64(jitter)
 }
 
+/// How often the worker looks for due schedule runs (they run a minute apart at most).
+const SCHEDULE_CHECK: Duration = Duration::from_secs(5);
+
 fn later(d: Duration) -> Timestamp {
     Timestamp::from_millis(
         Timestamp::now()
@@ -79,7 +82,19 @@ pub async fn run(ctx: Ctx, opts: WorkerOptions, shutdown: impl Future<Output = (
     // Up to `batch` jobs run side by side; a slot that frees up is filled at once, so
     // one slow receiver does not hold up the others.
     let mut running: JoinSet<()> = JoinSet::new();
+    let mut schedules_checked: Option<std::time::Instant> = None;
     loop {
+        // Recurring work: claim the due runs (each run once across all workers).
+        if schedules_checked.is_none_or(|t| t.elapsed() >= SCHEDULE_CHECK) {
+            schedules_checked = Some(std::time::Instant::now());
+            match crate::schedules::enqueue_due(&ctx, Timestamp::now()).await {
+                Ok(claimed) if !claimed.is_empty() => {
+                    tracing::debug!(?claimed, "scheduled runs enqueued");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot check the schedules"),
+            }
+        }
         let free = opts.batch - i64::try_from(running.len()).unwrap_or(i64::MAX);
         if free > 0 {
             let claimed =
@@ -188,6 +203,7 @@ async fn handle(ctx: &Ctx, job: &Job) -> Result<(), String> {
         crate::mail::DELIVERY_JOB => crate::mail::deliver(ctx, &attempt).await,
         crate::automation::JOB => crate::automation::run(ctx, &attempt).await,
         crate::macros::JOB => crate::macros::run(ctx, &attempt).await,
+        crate::schedules::JOB => crate::schedules::run_job(ctx, &attempt).await,
         other => Err(format!("unknown job kind {other}")),
     }
 }

@@ -20,7 +20,18 @@ pub struct Profile {
 
 pub async fn show(ctx: &Ctx, user: &User) -> Result<Profile> {
     let mut conn = ctx.db.conn().await?;
-    load(conn.ex(), user.id).await
+    let mut p = load(conn.ex(), user.id).await?;
+    drop(conn);
+    mark_online(ctx, &mut p).await;
+    Ok(p)
+}
+
+/// Marks the user's presence in each of its accounts (one read per account).
+pub(crate) async fn mark_online(ctx: &Ctx, p: &mut Profile) {
+    for m in &mut p.memberships {
+        let account = m.account_user.account_id;
+        crate::presence::mark(ctx, account, std::slice::from_mut(&mut m.account_user)).await;
+    }
 }
 
 /// The user, its access token (empty if an imported user has none) and its accounts.
@@ -117,8 +128,9 @@ pub async fn update(
         users::set_pubsub_token(tx.ex(), user.id, &secrets::secure_token()).await?;
         sessions::delete_others(tx.ex(), user.id, keep_client).await?;
     }
-    let profile = load(tx.ex(), user.id).await?;
+    let mut profile = load(tx.ex(), user.id).await?;
     tx.commit().await?;
+    mark_online(ctx, &mut profile).await;
     Ok(profile)
 }
 
@@ -132,8 +144,9 @@ pub async fn reset_access_token(ctx: &Ctx, user: &User) -> Result<Profile> {
         Timestamp::now(),
     )
     .await?;
-    let profile = load(tx.ex(), user.id).await?;
+    let mut profile = load(tx.ex(), user.id).await?;
     tx.commit().await?;
+    mark_online(ctx, &mut profile).await;
     Ok(profile)
 }
 

@@ -263,8 +263,9 @@ pub async fn members(ctx: &Ctx, website_token: &str) -> Result<Vec<(User, Accoun
     let site = site(&mut tx, website_token).await?;
     let ids = inboxes::member_ids(tx.ex(), site.inbox.id).await?;
     let people = users::list_for_account(tx.ex(), site.inbox.account_id).await?;
-    let roles = account_users::list_for_account(tx.ex(), site.inbox.account_id).await?;
+    let mut roles = account_users::list_for_account(tx.ex(), site.inbox.account_id).await?;
     tx.commit().await?;
+    crate::presence::mark(ctx, site.inbox.account_id, &mut roles).await;
     Ok(ids
         .iter()
         .filter_map(|id| {
@@ -491,6 +492,7 @@ pub struct NewMessage {
 }
 
 async fn open_conversation(
+    ctx: &Ctx,
     tx: &mut Tx,
     v: &Visitor,
     m: &NewMessage,
@@ -517,6 +519,7 @@ async fn open_conversation(
         custom_attributes,
     };
     let (c, _) = start_conversation(
+        ctx,
         tx,
         &v.site.inbox,
         &v.contact,
@@ -562,7 +565,10 @@ pub async fn create_message(
         let (mut tx, v) = known(ctx, website_token, token).await?;
         let (c, opened) = match current(&mut tx, &v).await? {
             Some(c) => (c, false),
-            None => (open_conversation(&mut tx, &v, &m, Map::new()).await?, true),
+            None => (
+                open_conversation(ctx, &mut tx, &v, &m, Map::new()).await?,
+                true,
+            ),
         };
         let (msg, c) = crate::conversations::post(
             ctx,
@@ -625,7 +631,7 @@ pub async fn create_conversation(
         id.name = None;
     }
     v.contact = identify(&mut tx, &v.contact, &id).await?;
-    let c = open_conversation(&mut tx, &v, &m, custom_attributes).await?;
+    let c = open_conversation(ctx, &mut tx, &v, &m, custom_attributes).await?;
     let (msg, c) = crate::conversations::post(
         ctx,
         &mut tx,

@@ -45,7 +45,7 @@ enum Backend {
 pub(crate) struct Inner {
     hub: Arc<Hub>,
     backend: Backend,
-    presence: Presence,
+    presence: Arc<Presence>,
     /// Flipped at shutdown: sockets say goodbye, background tasks end.
     stop: watch::Sender<bool>,
 }
@@ -86,7 +86,7 @@ impl Realtime {
             inner: Arc::new(Inner {
                 hub: Arc::new(Hub::default()),
                 backend: Backend::Memory(MemoryLog::default()),
-                presence: Presence::memory(),
+                presence: Arc::new(Presence::memory()),
                 stop,
             }),
         }
@@ -123,7 +123,7 @@ impl Realtime {
                     shared: shared.clone(),
                     queue,
                 },
-                presence: Presence::Redis(shared),
+                presence: Arc::new(Presence::Redis(shared)),
                 stop,
             }),
         })
@@ -134,6 +134,12 @@ impl Realtime {
         Arc::new(Publisher {
             inner: self.inner.clone(),
         })
+    }
+
+    /// Presence for use cases (`Ctx.presence`): what this process's sockets record,
+    /// shared through Redis when there is one.
+    pub fn presence(&self) -> switchboard_core::presence::Port {
+        self.inner.presence.clone()
     }
 
     /// `GET /cable`.

@@ -12,18 +12,12 @@ use crate::redis::Shared;
 /// Chatwoot's `PRESENCE_DURATION` (20 s).
 pub const PRESENCE_WINDOW: Duration = Duration::from_secs(20);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Kind {
-    User,
-    Contact,
-}
+pub use switchboard_core::presence::Kind;
 
-impl Kind {
-    fn key(self) -> &'static str {
-        match self {
-            Kind::User => "users",
-            Kind::Contact => "contacts",
-        }
+fn key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "users",
+        Kind::Contact => "contacts",
     }
 }
 
@@ -57,7 +51,7 @@ impl Presence {
                 set.retain(|_, t| now.duration_since(*t) <= PRESENCE_WINDOW);
             }
             Presence::Redis(shared) => {
-                let key = shared.presence_key(account_id, kind.key());
+                let key = shared.presence_key(account_id, key(kind));
                 let mut conn = shared.conn.clone();
                 let r: redis::RedisResult<()> = redis::pipe()
                     .zadd(&key, id, unix_now())
@@ -92,7 +86,7 @@ impl Presence {
                 ids
             }
             Presence::Redis(shared) => {
-                let key = shared.presence_key(account_id, kind.key());
+                let key = shared.presence_key(account_id, key(kind));
                 let start = unix_now() - PRESENCE_WINDOW.as_secs() as i64;
                 let mut conn = shared.conn.clone();
                 // Old members are cleared as they are read, as Chatwoot does.
@@ -117,6 +111,17 @@ impl Presence {
                 }
             }
         }
+    }
+}
+
+/// Use cases read presence through `core`'s port.
+impl switchboard_core::presence::Presence for Presence {
+    fn online(
+        &self,
+        account_id: i64,
+        kind: Kind,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<i64>> + Send + '_>> {
+        Box::pin(self.seen(account_id, kind))
     }
 }
 

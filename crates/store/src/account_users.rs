@@ -16,6 +16,10 @@ pub struct AccountUser {
     pub auto_offline: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Whether a socket of the user is open now: not stored, but marked by `core` from
+    /// presence, so that views show Chatwoot's `availability_status`.
+    #[sqlx(skip)]
+    pub online: bool,
 }
 
 macro_rules! columns {

@@ -210,14 +210,22 @@ pub struct ListQuery {
     pub sort: Vec<(SortKey, bool)>,
     pub page: i64,
     pub per_page: i64,
+    /// Only these contacts, whether resolved or not (the ones online, for
+    /// `GET /contacts/active`, as Chatwoot's `active` action lists them).
+    pub only: Option<Vec<i64>>,
 }
 
 fn where_clause(q: &mut Query, account: AccountId, l: &ListQuery) {
     q.bind(Arg::Int(account.0));
-    // Chatwoot lists only "resolved" contacts: those with an email, phone or identifier.
-    q.push(
-        " AND (COALESCE(email, '') <> '' OR COALESCE(phone_number, '') <> '' OR COALESCE(identifier, '') <> '')",
-    );
+    if let Some(ids) = &l.only {
+        q.push(" AND id IN ");
+        q.bind_list(ids.iter().map(|id| Arg::Int(*id)));
+    } else {
+        // Chatwoot lists only "resolved" contacts: those with an email, phone or identifier.
+        q.push(
+            " AND (COALESCE(email, '') <> '' OR COALESCE(phone_number, '') <> '' OR COALESCE(identifier, '') <> '')",
+        );
+    }
     if !l.labels.is_empty() {
         q.push(
             " AND id IN (SELECT g.taggable_id FROM taggings g JOIN tags t ON t.id = g.tag_id \

@@ -82,6 +82,7 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
         files,
         events,
         mailer,
+        presence: Arc::new(switchboard_core::presence::Nobody),
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             brand: config.brand.clone(),
@@ -208,7 +209,8 @@ pub async fn run_observed(
         }
         None => (Realtime::in_process(), None),
     };
-    let ctx = context_with(&config, db.clone(), realtime.bus())?;
+    let mut ctx = context_with(&config, db.clone(), realtime.bus())?;
+    ctx.presence = realtime.presence();
     observe(&ctx);
     // Sockets outlive the HTTP server's graceful shutdown (they are upgraded
     // connections), so they are told to go when the shutdown starts.

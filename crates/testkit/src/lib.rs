@@ -265,6 +265,11 @@ impl TestApp {
         ctx.events.publish(event);
     }
 
+    /// The running server's use-case context (to drive schedules with a test's clock).
+    pub fn ctx(&self) -> switchboard_core::Ctx {
+        self.ctx.lock().unwrap().clone().expect("server started")
+    }
+
     /// `ws://…/cable` of this server.
     pub fn cable_url(&self) -> String {
         format!("ws://{}/cable", self.addr)

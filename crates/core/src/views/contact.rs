@@ -73,7 +73,7 @@ fn object(v: &Option<switchboard_store::Json<Value>>) -> Map<String, Value> {
 }
 
 impl ContactView {
-    /// Presence arrives with realtime; until then every contact shows offline.
+    /// A contact without presence at hand shows offline; `new` uses the marked one.
     pub fn plain(c: &Contact) -> Self {
         Self {
             additional_attributes: object(&c.additional_attributes),
@@ -94,6 +94,9 @@ impl ContactView {
 
     pub fn new(d: &ContactDetails, with_inboxes: bool) -> Self {
         let mut v = Self::plain(&d.contact);
+        if d.online {
+            v.availability_status = "online";
+        }
         if with_inboxes {
             v.contact_inboxes = Some(
                 d.contact_inboxes

@@ -9,13 +9,9 @@ use switchboard_store::users::User;
 use super::{non_empty, object};
 
 /// `availability_status`: with `auto_offline` an agent shows offline unless connected
-/// (presence arrives with realtime); without it, the chosen availability.
+/// (`au.online`, marked from presence by the use case); without it, the chosen availability.
 pub fn availability_status(au: &AccountUser) -> &'static str {
-    if au.auto_offline {
-        Availability::Offline.as_str()
-    } else {
-        availability(au.availability)
-    }
+    crate::presence::status(au).as_str()
 }
 
 pub fn availability(v: i32) -> &'static str {

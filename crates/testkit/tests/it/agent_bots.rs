@@ -832,3 +832,52 @@ async fn bot_deliveries_survive_a_restart() {
     let (_, last) = rx.events("message_created").pop().unwrap();
     assert_eq!(last["id"], said["id"]);
 }
+
+#[tokio::test]
+async fn a_hand_off_goes_to_the_next_available_agent() {
+    let rx = Receiver::start().await;
+    let app = TestApp::spawn_with(&[LOOPBACK]).await;
+    let (p, t) = tenant(&app, "Acme").await;
+    let b = bot(&app, &t, &rx.url).await;
+    let token = b["access_token"].as_str().unwrap().to_string();
+    let inbox = bot_inbox(&app, &t, b["id"].as_i64().unwrap()).await;
+    // An agent who is available without a socket (automatic offline turned off).
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let admin = Some(t.admin.token.as_str());
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("{}/agents/{}", base(&t), agent.id),
+            admin,
+            Some(json!({"auto_offline": false})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/inbox_members", base(&t)),
+            admin,
+            Some(json!({"inbox_id": inbox, "user_ids": [agent.id]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let c = conversation(&app, &t, inbox, None).await;
+    let display_id = c["id"].as_i64().unwrap();
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["meta"]["assignee"], Value::Null, "the bot has it first");
+
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/conversations/{display_id}/toggle_status", base(&t)),
+            Some(&token),
+            Some(json!({"status": "open"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let conv = show(&app, &t, display_id).await;
+    assert_eq!(conv["status"], "open");
+    assert_eq!(conv["meta"]["assignee"]["id"], agent.id, "{conv}");
+}

@@ -8,6 +8,7 @@
 mod accounts;
 mod agent_bots;
 mod agents;
+mod assignment;
 mod auth;
 mod automation;
 mod bad_input;
@@ -27,6 +28,7 @@ mod platform;
 mod process;
 mod profile;
 mod realtime;
+mod schedules;
 mod schema;
 mod snapshots;
 mod teams;

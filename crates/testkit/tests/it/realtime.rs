@@ -121,11 +121,11 @@ impl Cable {
 }
 
 pub(crate) struct Agent {
-    id: i64,
-    pubsub_token: String,
+    pub(crate) id: i64,
+    pub(crate) pubsub_token: String,
 }
 
-async fn pubsub_token(app: &TestApp, token: &str) -> String {
+pub(crate) async fn pubsub_token(app: &TestApp, token: &str) -> String {
     let r = app
         .call(Method::GET, "/api/v1/profile", Some(token), None)
         .await;
@@ -149,7 +149,7 @@ async fn agent_in(app: &TestApp, platform: &str, t: &Tenant) -> Agent {
 }
 
 /// A contact made through the Client API: (contact id, contact-inbox pubsub_token).
-async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
+pub(crate) async fn contact_in(app: &TestApp, t: &Tenant) -> (i64, String) {
     let inbox = app
         .call(
             Method::POST,
@@ -179,7 +179,7 @@ pub(crate) fn agent_identifier(a: &Agent, account_id: i64) -> Value {
     json!({"channel": "RoomChannel", "pubsub_token": a.pubsub_token, "account_id": account_id, "user_id": a.id})
 }
 
-fn contact_identifier(token: &str) -> Value {
+pub(crate) fn contact_identifier(token: &str) -> Value {
     json!({"channel": "RoomChannel", "pubsub_token": token})
 }
 

@@ -142,7 +142,7 @@ fn base(t: &Tenant) -> String {
 }
 
 /// Creates a webhook; returns its id and secret.
-async fn hook(app: &TestApp, t: &Tenant, url: &str, events: &[&str]) -> (i64, String) {
+pub(crate) async fn hook(app: &TestApp, t: &Tenant, url: &str, events: &[&str]) -> (i64, String) {
     let r = app
         .call(
             Method::POST,

@@ -77,6 +77,7 @@ impl ListParams {
             sort,
             page: self.page(),
             per_page: PER_PAGE,
+            only: None,
         }
     }
 
@@ -129,17 +130,21 @@ pub async fn search(
     page(&state, &user, account, &p, Some(q)).await
 }
 
-/// `GET /contacts/active`: contacts online now. Presence arrives with realtime, so none yet.
+/// `GET /contacts/active`: the contacts online now (a widget open on a page), paged and
+/// sorted like the index.
 pub async fn active(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Id(account): Id<AccountId>,
     Params(p): Params<ListParams>,
 ) -> ApiResult<Json<Value>> {
-    let mut conn = state.ctx.db.conn().await?;
-    switchboard_core::auth::membership(conn.ex(), &user, account).await?;
+    let (rows, count) = contacts::active(&state.ctx, &user, account, p.query(None)).await?;
+    let payload: Vec<ContactView> = rows
+        .iter()
+        .map(|d| ContactView::new(d, p.with_inboxes()))
+        .collect();
     Ok(Json(
-        json!({ "meta": { "count": 0, "current_page": p.current_page() }, "payload": [] }),
+        json!({ "meta": { "count": count, "current_page": p.current_page() }, "payload": payload }),
     ))
 }
 
