@@ -13,7 +13,7 @@
 use serde_json::{Map, Value, json};
 use switchboard_domain::{
     AccountId, AttributeDisplayType, AttributeModel, ConversationStatus, MessageType, Priority,
-    Timestamp, UserId,
+    Timestamp, UserId, validation,
 };
 use switchboard_store::automation_rules::{self as store, AutomationRule, Fields};
 use switchboard_store::contacts::{self, Contact};
@@ -138,9 +138,13 @@ pub(crate) enum Action {
     /// None removes the priority (`["nil"]`).
     Priority(Option<Priority>),
     SendWebhookEvent(String),
-    /// Mail does not exist yet: accepted, checked, and skipped when run (with a log line).
-    SendEmailToTeam,
-    SendEmailTranscript,
+    /// A message mailed to every member of these teams.
+    SendEmailToTeam {
+        team_ids: Vec<i64>,
+        message: String,
+    },
+    /// The conversation's transcript mailed to each address.
+    SendEmailTranscript(Vec<String>),
 }
 
 fn text(v: &Value) -> String {
@@ -266,18 +270,32 @@ pub(crate) fn parse_action(
             Action::SendWebhookEvent(url)
         }
         "send_email_to_team" => {
-            let ok = params.first().is_some_and(|p| {
-                p.get("team_ids").is_some_and(Value::is_array)
-                    && p.get("message").is_some_and(Value::is_string)
-            });
-            if !ok {
+            let first = params.first();
+            let team_ids = first
+                .and_then(|p| p.get("team_ids"))
+                .and_then(Value::as_array);
+            let message = first.and_then(|p| p.get("message")).and_then(Value::as_str);
+            let (Some(team_ids), Some(message)) = (team_ids, message) else {
                 return Err(bad("needs {team_ids, message}"));
+            };
+            Action::SendEmailToTeam {
+                team_ids: team_ids.iter().filter_map(id_of).collect(),
+                message: message.to_owned(),
             }
-            Action::SendEmailToTeam
         }
         "send_email_transcript" => {
-            first_text(&params).ok_or_else(|| bad("needs email addresses"))?;
-            Action::SendEmailTranscript
+            // Chatwoot's one comma-separated string of addresses.
+            let list = first_text(&params).ok_or_else(|| bad("needs email addresses"))?;
+            let emails: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if emails.iter().any(|e| validation::email(e).is_err()) {
+                return Err(bad("needs email addresses"));
+            }
+            Action::SendEmailTranscript(emails)
         }
         // Rules and macros have no files yet, so there is nothing to attach.
         "send_attachment" => return Err(bad("is not supported yet")),
@@ -462,14 +480,11 @@ async fn perform_one(
         Action::SendWebhookEvent(url) => {
             send_webhook(ctx, account, display_id, url, &runner.webhook_event).await?;
         }
-        Action::SendEmailToTeam | Action::SendEmailTranscript => {
-            tracing::info!(
-                account = account.0,
-                conversation = display_id,
-                rule = runner.rule_id,
-                ?action,
-                "automation: mail is not available yet; email action skipped"
-            );
+        Action::SendEmailToTeam { team_ids, message } => {
+            crate::transcripts::mail_teams(ctx, account, display_id, team_ids, message).await?;
+        }
+        Action::SendEmailTranscript(emails) => {
+            crate::transcripts::send_by_system(ctx, account, display_id, emails).await?;
         }
     }
     Ok(())

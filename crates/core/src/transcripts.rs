@@ -1,18 +1,19 @@
 //! `POST …/conversations/:id/transcript`: a conversation's public messages, mailed to an
 //! address the agent gives (Chatwoot's `conversation_transcript` mail), in the account's
-//! language and under the operator's brand.
+//! language and under the operator's brand; also the automation rules' mail actions.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use switchboard_domain::{AccountId, Error, Locale, Result, UserId, validation};
+use switchboard_store::conversations::Conversation;
 use switchboard_store::users::{self, User};
-use switchboard_store::{accounts, messages};
+use switchboard_store::{Tx, accounts, messages};
 
 use crate::Ctx;
 use crate::account_mail::Language;
 use crate::conversations::{MessageDetails, Sender, accessible, one};
-use crate::mail::{self, Mail};
+use crate::mail::{self, ActionMail, Mail};
 use crate::messages::{files_of, message_details};
 
 /// Enough for any conversation a person would read in a mail.
@@ -47,6 +48,34 @@ pub async fn send(
     };
     let mut tx = ctx.db.begin().await?;
     let (c, _) = accessible(&mut tx, caller, account, display_id).await?;
+    queue(ctx, &mut tx, account, c, &[email]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An automation rule's `send_email_transcript`: no caller to check.
+pub(crate) async fn send_by_system(
+    ctx: &Ctx,
+    account: AccountId,
+    display_id: i64,
+    emails: &[String],
+) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let c =
+        switchboard_store::conversations::find_by_display_id(tx.ex(), account, display_id).await?;
+    queue(ctx, &mut tx, account, c, emails).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Renders the transcript of `c` and queues one mail per address, in `tx`.
+async fn queue(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account: AccountId,
+    c: Conversation,
+    emails: &[String],
+) -> Result<()> {
     let rows = messages::transcript(tx.ex(), c.id, MOST_MESSAGES).await?;
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
     let mut files = files_of(
@@ -58,12 +87,7 @@ pub async fn send(
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    let lang = accounts::find(tx.ex(), account)
-        .await?
-        .locale
-        .map(|v| Locale::from_value(v).code())
-        .and_then(Language::from_code)
-        .unwrap_or(Language::En);
+    let lang = account_language(tx, account).await?;
     let d = one(ctx, tx.ex(), c).await?;
     let lines: Vec<Line> = rows
         .into_iter()
@@ -73,10 +97,88 @@ pub async fn send(
             line(&md)
         })
         .collect();
-    let m = render(ctx, lang, d.conversation.display_id, &lines, &email)?;
-    mail::enqueue(tx.ex(), &m).await?;
+    for email in emails {
+        let m = render(ctx, lang, d.conversation.display_id, &lines, email)?;
+        mail::enqueue(tx.ex(), &m).await?;
+    }
+    Ok(())
+}
+
+/// An automation rule's `send_email_to_team`: `message` mailed to every member of the
+/// account's teams among `team_ids`, with a link to the conversation (Chatwoot's
+/// AutomationNotificationMailer), in the account's language.
+pub(crate) async fn mail_teams(
+    ctx: &Ctx,
+    account: AccountId,
+    display_id: i64,
+    team_ids: &[i64],
+    message: &str,
+) -> Result<()> {
+    let mut tx = ctx.db.begin().await?;
+    let lang = account_language(&mut tx, account).await?;
+    let people: HashMap<UserId, User> = users::list_for_account(tx.ex(), account)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut members: Vec<UserId> = Vec::new();
+    for team in team_ids {
+        // Another account's team id is ignored, as Chatwoot's account-scoped lookup does.
+        if switchboard_store::teams::find(tx.ex(), account, *team)
+            .await
+            .is_err()
+        {
+            continue;
+        }
+        members.extend(switchboard_store::teams::member_ids(tx.ex(), *team).await?);
+    }
+    members.sort_by_key(|u| u.0);
+    members.dedup();
+    let link = format!(
+        "{}/app/accounts/{}/conversations/{display_id}",
+        ctx.settings.frontend_url.trim_end_matches('/'),
+        account.0
+    );
+    let (subject, button) = match lang {
+        Language::En => (
+            format!("[#{display_id}] A conversation needs your team"),
+            "Open the conversation",
+        ),
+        Language::PtBr => (
+            format!("[#{display_id}] Uma conversa precisa da sua equipe"),
+            "Abrir a conversa",
+        ),
+    };
+    for user in members.iter().filter_map(|id| people.get(id)) {
+        let Some(email) = user.email.as_deref() else {
+            continue;
+        };
+        let greeting = match lang {
+            Language::En => format!("Hi {},", user.name),
+            Language::PtBr => format!("Olá, {},", user.name),
+        };
+        let m = ActionMail {
+            brand: &ctx.settings.installation_name,
+            greeting: &greeting,
+            paragraphs: &[message.to_owned()],
+            button,
+            link: &link,
+            closing: &[],
+        }
+        .to_mail(email, &subject)?;
+        mail::enqueue(tx.ex(), &m).await?;
+    }
     tx.commit().await?;
     Ok(())
+}
+
+async fn account_language(tx: &mut Tx, account: AccountId) -> Result<Language> {
+    Ok(accounts::find(tx.ex(), account)
+        .await?
+        .locale
+        .map(|v| Locale::from_value(v).code())
+        .and_then(Language::from_code)
+        .unwrap_or(Language::En))
 }
 
 fn line(md: &MessageDetails) -> Line {

@@ -435,6 +435,15 @@ async fn a_message_rule_labels_assigns_prioritises_and_replies_as_the_automation
         .await;
     assert_eq!(team.status, 200, "{}", team.text);
     let team_id = team.body["id"].as_i64().unwrap();
+    let joined = app
+        .call(
+            Method::POST,
+            &format!("{}/teams/{team_id}/team_members", d.base),
+            d.admin(),
+            Some(json!({"user_ids": [d.agent.id]})),
+        )
+        .await;
+    assert_eq!(joined.status, 200, "{}", joined.text);
     let r = rule(
         &app,
         &d,
@@ -528,6 +537,10 @@ async fn a_message_rule_labels_assigns_prioritises_and_replies_as_the_automation
     assert!(labels(&c).is_empty(), "{c}");
     assert_eq!(c["priority"], Value::Null);
     assert_eq!(messages(&app, &other, theirs).await.len(), 1);
+    // The team's members got the rule's message by mail.
+    let mail = wait_mail(&app, &d.agent.email).await;
+    assert!(mail.contains("A conversation needs your team"), "{mail}");
+    assert!(mail.contains("Look"), "{mail}");
 }
 
 #[tokio::test]
@@ -745,6 +758,27 @@ async fn webhook_mute_and_email_actions() {
     settle(&app).await;
     assert_eq!(got.lock().unwrap().len(), 1);
     task.abort();
+    // The transcript went to the address the rule names.
+    let mail = wait_mail(&app, "boss@example.com").await;
+    assert!(mail.contains("Conversation Transcript"), "{mail}");
+    assert!(mail.contains("You won the LOTTERY"), "{mail}");
+}
+
+/// The raw mail (no relay: a file under DATA_DIR/mail) sent to `to`.
+async fn wait_mail(app: &TestApp, to: &str) -> String {
+    let dir = app.storage.data_dir().join("mail");
+    for _ in 0..200 {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
+                if raw.contains(&format!("To: {to}")) {
+                    return raw;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no mail to {to}");
 }
 
 async fn new_macro(app: &TestApp, d: &Desk, who: &Person, body: Value) -> (u16, Value) {
