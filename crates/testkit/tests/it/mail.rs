@@ -44,9 +44,11 @@ fn parse(raw: &[u8]) -> Received {
     }
 }
 
-/// Waits for the `n`th mail (in file-name order) to appear in `dir`.
+/// Waits for the `n`th mail (in file-name order) to appear in `dir`: up to a minute,
+/// since a mail that met a relay still down waits for its retry (the backoff doubles,
+/// so on a loaded machine the next try may be ten seconds away).
 async fn nth_mail(dir: &Path, n: usize) -> Received {
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if let Ok(entries) = std::fs::read_dir(dir) {
             let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
             files.sort();
