@@ -40,6 +40,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/conversations/update_last_seen", post(update_last_seen))
         .route("/conversations/toggle_typing", post(toggle_typing))
         .route("/conversations/toggle_status", get(toggle_status))
+        .route("/conversations/transcript", post(transcript))
         .route("/conversations/set_custom_attributes", post(set_attributes))
         .route(
             "/conversations/destroy_custom_attributes",
@@ -352,6 +353,19 @@ async fn toggle_typing(
 
 /// Chatwoot answers the visitor's "end conversation" with a bare 403 when the widget
 /// does not offer it.
+/// `POST conversations/transcript`: 200 whether or not there was anything to send, as
+/// Chatwoot answers.
+async fn transcript(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    widget::act(
+        &state.ctx,
+        &caller.website_token,
+        caller.token(),
+        Action::Transcript,
+    )
+    .await?;
+    Ok(StatusCode::OK)
+}
+
 async fn toggle_status(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     widget::act(
         &state.ctx,

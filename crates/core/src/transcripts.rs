@@ -69,7 +69,7 @@ pub(crate) async fn send_by_system(
 }
 
 /// Renders the transcript of `c` and queues one mail per address, in `tx`.
-async fn queue(
+pub(crate) async fn queue(
     ctx: &Ctx,
     tx: &mut Tx,
     account: AccountId,

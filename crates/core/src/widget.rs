@@ -747,6 +747,9 @@ pub enum Action {
     AddLabel(String),
     /// `DELETE labels/:label`.
     RemoveLabel(String),
+    /// `POST conversations/transcript`: the conversation mailed to the visitor's own
+    /// address, when they gave one (never to an address the request names).
+    Transcript,
 }
 
 /// Adds (only a label the account defines) or removes a label on the conversation;
@@ -792,7 +795,9 @@ pub async fn act(
     let (mut tx, v) = known(ctx, website_token, token).await?;
     let Some(mut c) = current(&mut tx, &v).await? else {
         return match action {
-            Action::Seen | Action::AddLabel(_) | Action::RemoveLabel(_) => Ok(()),
+            Action::Seen | Action::AddLabel(_) | Action::RemoveLabel(_) | Action::Transcript => {
+                Ok(())
+            }
             _ => Err(Error::NotFound),
         };
     };
@@ -801,6 +806,13 @@ pub async fn act(
     let mut events: Vec<&str> = Vec::new();
     let mut said = Vec::new();
     match action {
+        Action::Transcript => {
+            if let Some(email) = v.contact.email.clone().filter(|e| !e.is_empty()) {
+                crate::transcripts::queue(ctx, &mut tx, account, c, &[email]).await?;
+            }
+            tx.commit().await?;
+            return Ok(());
+        }
         Action::Seen => {
             c.contact_last_seen_at = Some(now);
             let updated = c.updated_at;

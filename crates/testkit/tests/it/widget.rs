@@ -338,6 +338,31 @@ async fn the_pre_chat_form_opens_a_conversation() {
         conv.body["additional_attributes"]["referer"],
         "https://shop.example/cart"
     );
+
+    // The visitor asks for the transcript: it goes to the address they gave, whatever
+    // the request says.
+    let r = widget(
+        &app,
+        &s,
+        Method::POST,
+        "/conversations/transcript",
+        Some(&token),
+        Some(json!({"email": "someone-else@example.com"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let dir = app.storage.data_dir().join("mail");
+    let mut found = String::new();
+    for _ in 0..200 {
+        if let Some(e) = std::fs::read_dir(&dir).ok().and_then(|mut d| d.next()) {
+            found = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(found.contains("To: ana@example.com"), "{found}");
+    assert!(found.contains("Conversation Transcript"), "{found}");
+    assert!(!found.contains("someone-else"));
 }
 
 #[tokio::test]
