@@ -104,6 +104,9 @@ pub struct Config {
     /// `JOB_RETRY_BASE`: the wait before a failed job's first retry, doubled at each
     /// next one up to an hour (default 15s).
     pub job_retry_base: Duration,
+    /// `JOB_LEASE`: how long a claimed job stays with its worker; a worker that dies
+    /// (SIGKILL, power loss) leaves its jobs to others after this (default 120s).
+    pub job_lease: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
 }
@@ -235,6 +238,7 @@ impl Config {
         };
         let job_poll_interval = positive("JOB_POLL_INTERVAL", Duration::from_secs(5))?;
         let job_retry_base = positive("JOB_RETRY_BASE", Duration::from_secs(15))?;
+        let job_lease = positive("JOB_LEASE", Duration::from_secs(120))?;
         let log_format = match var("LOG_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -293,6 +297,7 @@ impl Config {
             allowed_private_addresses,
             job_poll_interval,
             job_retry_base,
+            job_lease,
             log_level,
             log_format,
         })

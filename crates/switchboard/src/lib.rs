@@ -223,6 +223,7 @@ pub async fn run_observed(
     let worker_options = WorkerOptions {
         poll_interval: config.job_poll_interval,
         retry_base: config.job_retry_base,
+        lease: config.job_lease,
         ..WorkerOptions::default()
     };
     // One shutdown signal for the web server and the worker.

@@ -457,3 +457,63 @@ pub fn binary() -> PathBuf {
     })
     .clone()
 }
+
+/// The real binary running `serve` (or another role) on a test's storage, for tests that
+/// must kill it the hard way. Dropping it kills it too.
+pub struct Process {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl Process {
+    /// Starts `switchboard <role>` on `storage` with `extra` variables and waits until
+    /// `/health` answers.
+    pub async fn start(storage: &Storage, role: &str, extra: &[(&str, &str)]) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let port_s = port.to_string();
+        let frontend = format!("http://127.0.0.1:{port}");
+        let mut vars = vec![
+            ("PORT", port_s.as_str()),
+            ("FRONTEND_URL", frontend.as_str()),
+        ];
+        vars.extend_from_slice(extra);
+        let child = std::process::Command::new(binary())
+            .arg(role)
+            .env_clear()
+            .envs(storage.env(&vars))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn switchboard");
+        let process = Process { port, child };
+        let client = client();
+        for _ in 0..400 {
+            if let Ok(r) = client.get(process.url("/health")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return process;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("switchboard {role} did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGKILL: no shutdown hook runs, running jobs keep their leases.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -12,7 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use switchboard_testkit::reqwest::Method;
-use switchboard_testkit::{Tenant, TestApp};
+use switchboard_testkit::{Process, Tenant, TestApp};
 
 /// What the receiver got: headers and the raw body.
 #[derive(Clone)]
@@ -69,6 +69,17 @@ impl Receiver {
 
     pub(crate) fn answer(&self, status: u16) {
         self.inbox.status.store(status, Ordering::SeqCst);
+    }
+
+    /// From now on requests are recorded and then left hanging, as a slow receiver does.
+    pub(crate) fn hold(&self) {
+        self.inbox.held.store(true, Ordering::SeqCst);
+    }
+
+    /// Answers the hanging requests and stops holding new ones.
+    pub(crate) fn let_go(&self) {
+        self.inbox.held.store(false, Ordering::SeqCst);
+        self.inbox.release.notify_waiters();
     }
 
     pub(crate) fn hits(&self) -> Vec<Hit> {
@@ -553,6 +564,95 @@ async fn pending_deliveries_survive_a_restart() {
     let (_, body) = rx.events("message_created").into_iter().last().unwrap();
     assert_eq!(body["id"], sent["id"]);
     assert_eq!(deliveries(&app, &t, id).await.len(), 1);
+}
+
+/// The real binary killed with SIGKILL while its deliveries hang at the receiver: the
+/// jobs keep their leases, and once those run out the restarted binary delivers every
+/// event, each with the delivery id it had before.
+#[tokio::test]
+async fn deliveries_survive_kill_9_mid_delivery() {
+    let rx = Receiver::start().await;
+    let app = TestApp::spawn_with(&[LOOPBACK]).await;
+    let t = tenant(&app).await;
+    let (id, _) = hook(&app, &t, &rx.url, &["message_created"]).await;
+    let (_, _, display_id) = conversation(&app, &t, None).await;
+    let storage = app.stop().await;
+
+    let env = [
+        LOOPBACK,
+        ("JOB_LEASE", "2s"),
+        ("JOB_POLL_INTERVAL", "200ms"),
+    ];
+    let server = Process::start(&storage, "serve", &env).await;
+    let client = switchboard_testkit::client();
+    let post = |p: &Process, content: String| {
+        client
+            .post(p.url(&format!("{}/conversations/{display_id}/messages", base(&t))))
+            .header("api_access_token", &t.admin.token)
+            .json(&json!({ "content": content }))
+            .send()
+    };
+    rx.hold();
+    let mut sent = Vec::new();
+    for n in 0..3 {
+        let r = post(&server, format!("before the kill {n}")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        sent.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    // Every delivery is in flight, hanging at the receiver, when the process dies.
+    let in_flight = rx.wait_for("message_created", 3).await;
+    server.kill9();
+    rx.let_go();
+
+    let server = Process::start(&storage, "serve", &env).await;
+    let r = post(&server, "after the restart".into()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    sent.push(r.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+
+    let delivered = |d: &Value| d["status"] == "delivered";
+    let mut all = Vec::new();
+    for _ in 0..400 {
+        all = client
+            .get(server.url(&format!("{}/webhooks/{id}/deliveries", base(&t))))
+            .header("api_access_token", &t.admin.token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["payload"]["deliveries"]
+            .as_array()
+            .unwrap()
+            .clone();
+        if all.len() == 4 && all.iter().all(delivered) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert!(all.iter().all(delivered), "{all:?}");
+    let got = rx.events("message_created");
+    for message in &sent {
+        assert!(
+            got.iter().any(|(_, b)| b["id"] == *message),
+            "message {message} was never delivered"
+        );
+    }
+    // A repeat carries the delivery id of the attempt that was cut off, so the receiver
+    // can drop the duplicate.
+    for (hit, body) in &in_flight {
+        let again: Vec<_> = got
+            .iter()
+            .filter(|(_, b)| b["id"] == body["id"])
+            .map(|(h, _)| h.headers.get("x-switchboard-delivery").cloned())
+            .collect();
+        assert!(again.len() >= 2, "{body} was not delivered again");
+        assert!(
+            again
+                .iter()
+                .all(|d| *d == hit.headers.get("x-switchboard-delivery").cloned())
+        );
+    }
 }
 
 #[tokio::test]
