@@ -691,3 +691,57 @@ pub async fn set_custom_attributes(
         c.custom_attributes.as_ref().map(|j| &j.0),
     ))
 }
+
+/// `POST …/conversations` with a bot's token: a conversation in any inbox of an account
+/// the bot serves, its first message (if any) sent by the bot.
+pub async fn create_conversation(
+    ctx: &Ctx,
+    bot: i64,
+    account: AccountId,
+    n: crate::conversations::NewConversation,
+) -> Result<crate::conversations::ConversationDetails> {
+    let bot = checked(ctx, bot, account).await?;
+    crate::conversations::create_by(ctx, crate::conversations::Actor::Bot(&bot), account, n).await
+}
+
+/// `PATCH …/conversations/:id` with a bot's token (the priority, as for agents).
+pub async fn update_conversation(
+    ctx: &Ctx,
+    bot: i64,
+    account: AccountId,
+    display_id: i64,
+    priority: Option<&str>,
+) -> Result<crate::conversations::ConversationDetails> {
+    toggle_priority(ctx, bot, account, display_id, priority).await?;
+    crate::conversations::load(ctx, account, display_id).await
+}
+
+/// `POST …/conversations/:id/assignments` with a bot's token: an agent or a team, in the
+/// bot's name.
+pub async fn assign(
+    ctx: &Ctx,
+    bot: i64,
+    account: AccountId,
+    display_id: i64,
+    assignee_id: Option<Option<i64>>,
+    team_id: Option<Option<i64>>,
+) -> Result<crate::conversations::Assigned> {
+    let bot = checked(ctx, bot, account).await?;
+    crate::conversations::assign_by(
+        ctx,
+        crate::conversations::Actor::Bot(&bot),
+        account,
+        display_id,
+        assignee_id,
+        team_id,
+    )
+    .await
+}
+
+/// `acting`, in a transaction of its own, for use cases that open theirs.
+async fn checked(ctx: &Ctx, bot: i64, account: AccountId) -> Result<AgentBot> {
+    let mut tx = ctx.db.begin().await?;
+    let bot = acting(&mut tx, bot, account).await?;
+    tx.commit().await?;
+    Ok(bot)
+}

@@ -43,6 +43,8 @@ pub enum Sender {
 #[derive(Clone, Copy, Debug)]
 pub enum Actor<'a> {
     User(&'a User),
+    /// An agent bot whose token `agent_bots::acting` has already checked for the account.
+    Bot(&'a AgentBot),
     Automation,
 }
 
@@ -50,6 +52,7 @@ impl Actor<'_> {
     pub fn name(&self) -> &str {
         match self {
             Actor::User(u) => &u.name,
+            Actor::Bot(b) => b.name.as_deref().unwrap_or_default(),
             Actor::Automation => "Automation System",
         }
     }
@@ -57,7 +60,7 @@ impl Actor<'_> {
     pub fn user(&self) -> Option<&User> {
         match self {
             Actor::User(u) => Some(u),
-            Actor::Automation => None,
+            Actor::Bot(_) | Actor::Automation => None,
         }
     }
 }
@@ -349,7 +352,9 @@ pub(crate) async fn reachable(
             let (c, member) = accessible(tx, u, account, display_id).await?;
             Ok((c, Some(member)))
         }
-        Actor::Automation => Ok((
+        // A bot may act on any conversation of an account it serves (Chatwoot's
+        // ConversationPolicy for bots), which `agent_bots::acting` checked.
+        Actor::Bot(_) | Actor::Automation => Ok((
             conversations::find_by_display_id(tx.ex(), account, display_id).await?,
             None,
         )),
@@ -489,6 +494,16 @@ pub async fn create(
     account: AccountId,
     n: NewConversation,
 ) -> Result<ConversationDetails> {
+    create_by(ctx, Actor::User(caller), account, n).await
+}
+
+/// `create` by a user (who must reach the inbox) or a bot serving the account.
+pub(crate) async fn create_by(
+    ctx: &Ctx,
+    by: Actor<'_>,
+    account: AccountId,
+    n: NewConversation,
+) -> Result<ConversationDetails> {
     let status = n.status.as_deref().map(parse_status).transpose()?;
     for (name, m) in [
         ("additional_attributes", &n.additional_attributes),
@@ -499,12 +514,17 @@ pub async fn create(
         }
     }
     let mut tx = ctx.db.begin().await?;
-    let member = membership(tx.ex(), caller, account).await?;
+    let member = match by.user() {
+        Some(u) => Some((u, membership(tx.ex(), u, account).await?)),
+        None => None,
+    };
     let now = Timestamp::now();
     let (contact, contact_inbox, inbox) = match (n.inbox_id, n.contact_id, n.source_id.clone()) {
         (Some(inbox_id), Some(contact_id), source_id) => {
             let inbox = inboxes::find(tx.ex(), account, inbox_id).await?;
-            require_inbox(&mut tx, caller, &member, &inbox).await?;
+            if let Some((u, m)) = &member {
+                require_inbox(&mut tx, u, m, &inbox).await?;
+            }
             let contact = contacts::find(tx.ex(), account, contact_id).await?;
             let ci =
                 crate::contacts::attach_inbox(&mut tx, &contact, &inbox, source_id, false, now)
@@ -522,7 +542,9 @@ pub async fn create(
                 .await?
                 .ok_or(Error::NotFound)?;
             let inbox = inboxes::find(tx.ex(), account, ci.inbox_id).await?;
-            require_inbox(&mut tx, caller, &member, &inbox).await?;
+            if let Some((u, m)) = &member {
+                require_inbox(&mut tx, u, m, &inbox).await?;
+            }
             let contact = contacts::find(tx.ex(), account, ci.contact_id).await?;
             (contact, ci, inbox)
         }
@@ -559,8 +581,7 @@ pub async fn create(
     }
     let mut first = None;
     if let Some(m) = n.message {
-        let (msg, updated) =
-            post(ctx, &mut tx, Some(Actor::User(caller)), &inbox, c, m, now).await?;
+        let (msg, updated) = post(ctx, &mut tx, Some(by), &inbox, c, m, now).await?;
         c = updated;
         first = Some(msg);
     }
@@ -582,6 +603,17 @@ pub async fn create(
     Ok(d)
 }
 
+/// The conversation view of `display_id`, for callers whose access was checked already.
+pub(crate) async fn load(
+    ctx: &Ctx,
+    account: AccountId,
+    display_id: i64,
+) -> Result<ConversationDetails> {
+    let mut conn = ctx.db.conn().await?;
+    let c = conversations::find_by_display_id(conn.ex(), account, display_id).await?;
+    one(ctx, conn.ex(), c).await
+}
+
 /// After a committed change: shows its activity messages (`said`) and then the
 /// conversation, freshly loaded, as each of `events`.
 pub(crate) async fn show_live(
@@ -594,13 +626,7 @@ pub(crate) async fn show_live(
     if events.is_empty() && said.is_empty() {
         return;
     }
-    let loaded = async {
-        let mut conn = ctx.db.conn().await?;
-        let c = conversations::find_by_display_id(conn.ex(), account, display_id).await?;
-        one(ctx, conn.ex(), c).await
-    }
-    .await;
-    let d = match loaded {
+    let d = match load(ctx, account, display_id).await {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(?events, error = %e, "live events dropped");
@@ -800,6 +826,7 @@ impl<'a> From<Actor<'a>> for Author<'a> {
     fn from(a: Actor<'a>) -> Self {
         match a {
             Actor::User(u) => Author::User(u),
+            Actor::Bot(b) => Author::Bot(b),
             Actor::Automation => Author::Automation,
         }
     }

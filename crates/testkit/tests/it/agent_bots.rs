@@ -881,3 +881,133 @@ async fn a_hand_off_goes_to_the_next_available_agent() {
     assert_eq!(conv["status"], "open");
     assert_eq!(conv["meta"]["assignee"]["id"], agent.id, "{conv}");
 }
+
+/// The rest of Chatwoot's bot endpoints: a bot opens a conversation (its first message in
+/// the bot's name), changes its priority, and assigns it to an agent and a team, each
+/// signed with the bot's name; another account stays out of reach.
+#[tokio::test]
+async fn bots_create_update_and_assign_conversations() {
+    let app = TestApp::spawn().await;
+    let (p, t) = tenant(&app, "Acme").await;
+    let b = bot(&app, &t, "https://bots.example.com/lead").await;
+    let token = b["access_token"].as_str().unwrap().to_string();
+    let inbox = bot_inbox(&app, &t, b["id"].as_i64().unwrap()).await;
+    let contact = app
+        .call(
+            Method::POST,
+            &format!("{}/contacts", base(&t)),
+            Some(&t.admin.token),
+            Some(json!({"name": "Lee", "inbox_id": inbox})),
+        )
+        .await;
+    let contact_id = contact.body["payload"]["contact"]["id"].as_i64().unwrap();
+
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/conversations", base(&t)),
+            Some(&token),
+            Some(json!({"contact_id": contact_id, "inbox_id": inbox,
+                "message": {"content": "Hi! Which plan are you after?"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "pending", "a bot inbox starts pending");
+    let display_id = r.body["id"].as_i64().unwrap();
+    let first = messages(&app, &t, display_id).await;
+    let hello = first
+        .iter()
+        .find(|m| m["content"] == "Hi! Which plan are you after?")
+        .expect("the bot's first message");
+    assert_eq!(hello["message_type"], 1);
+    assert_eq!(hello["sender"]["type"], "agent_bot", "{hello}");
+
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("{}/conversations/{display_id}", base(&t)),
+            Some(&token),
+            Some(json!({"priority": "high"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["priority"], "high");
+
+    let agent = app.user_in(&p, t.account_id, "agent").await;
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/inbox_members", base(&t)),
+            Some(&t.admin.token),
+            Some(json!({"inbox_id": inbox, "user_ids": [agent.id]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/conversations/{display_id}/assignments", base(&t)),
+            Some(&token),
+            Some(json!({"assignee_id": agent.id})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["id"], agent.id);
+    let shown = show(&app, &t, display_id).await;
+    assert_eq!(shown["meta"]["assignee"]["id"], agent.id, "{shown}");
+    let team = app
+        .call(
+            Method::POST,
+            &format!("{}/teams", base(&t)),
+            Some(&t.admin.token),
+            Some(json!({"name": "Sales", "allow_auto_assign": false})),
+        )
+        .await;
+    let team_id = team.body["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/conversations/{display_id}/assignments", base(&t)),
+            Some(&token),
+            Some(json!({"team_id": team_id})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["id"], team_id);
+
+    // The agent is not in the team, so the team assignment lets go of them.
+    let shown = show(&app, &t, display_id).await;
+    assert_eq!(shown["meta"]["team"]["id"], team_id, "{shown}");
+    let said: Vec<String> = messages(&app, &t, display_id)
+        .await
+        .iter()
+        .filter(|m| m["message_type"] == 2)
+        .map(|m| m["content"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for expected in [
+        "Lead Bot set the priority to high".to_string(),
+        // `user_in` names its users after their role.
+        "Assigned to User agent by Lead Bot".to_string(),
+        "Assigned to sales by Lead Bot".to_string(),
+    ] {
+        assert!(said.contains(&expected), "{expected:?} not in {said:?}");
+    }
+
+    // Another account's inboxes and conversations are out of the bot's reach.
+    let other = app.account_with_admin(&p, "Other").await;
+    for (path, body) in [
+        (
+            format!("{}/conversations", base(&other)),
+            json!({"contact_id": contact_id, "inbox_id": inbox}),
+        ),
+        (
+            format!("{}/conversations/1/assignments", base(&other)),
+            json!({"assignee_id": agent.id}),
+        ),
+    ] {
+        let r = app
+            .call(Method::POST, &path, Some(&token), Some(body))
+            .await;
+        assert_eq!(r.status, 401, "{path}: {}", r.text);
+    }
+}

@@ -181,9 +181,10 @@ pub struct CreateParams {
 
 impl Payload for CreateParams {}
 
+/// Agent bots may call it too.
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id(account): Id<AccountId>,
     Body(p): Body<CreateParams>,
 ) -> ApiResult<Json<ConversationView>> {
@@ -200,9 +201,11 @@ pub async fn create(
         custom_attributes: p.custom_attributes,
         message,
     };
-    Ok(Json(ConversationView::new(
-        &conversations::create(&state.ctx, &user, account, n).await?,
-    )))
+    let d = match caller {
+        Caller::User(user) => conversations::create(&state.ctx, &user, account, n).await?,
+        Caller::Bot(bot) => agent_bots::create_conversation(&state.ctx, bot, account, n).await?,
+    };
+    Ok(Json(ConversationView::new(&d)))
 }
 
 #[derive(Deserialize)]
@@ -212,13 +215,22 @@ pub struct PriorityParams {
 
 impl Payload for PriorityParams {}
 
+/// Agent bots may call it too.
 pub async fn update(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id((account, id)): Id<(AccountId, i64)>,
     Body(p): Body<PriorityParams>,
 ) -> ApiResult<Json<ConversationView>> {
-    let d = conversations::update(&state.ctx, &user, account, id, p.priority.as_deref()).await?;
+    let priority = p.priority.as_deref();
+    let d = match caller {
+        Caller::User(user) => {
+            conversations::update(&state.ctx, &user, account, id, priority).await?
+        }
+        Caller::Bot(bot) => {
+            agent_bots::update_conversation(&state.ctx, bot, account, id, priority).await?
+        }
+    };
     Ok(Json(ConversationView::new(&d)))
 }
 
@@ -299,25 +311,29 @@ pub struct AssignParams {
 
 impl Payload for AssignParams {}
 
-/// The agent, the team (raw record) or `null`, as Chatwoot answers.
+/// The agent, the team (raw record) or `null`, as Chatwoot answers. Agent bots may
+/// call it too.
 pub async fn assignments(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    caller: Caller,
     Id((account, id)): Id<(AccountId, i64)>,
     Body(p): Body<AssignParams>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        match conversations::assign(&state.ctx, &user, account, id, p.assignee_id, p.team_id)
-            .await?
-        {
-            Assigned::Agent(a) => json!(AgentView::new(&a)),
-            Assigned::Team(t) => json!({
-                "id": t.id, "name": t.name, "description": t.description, "allow_auto_assign": t.allow_auto_assign,
-                "account_id": t.account_id, "created_at": t.created_at.iso8601(), "updated_at": t.updated_at.iso8601(),
-            }),
-            Assigned::Nobody => Value::Null,
-        },
-    ))
+    let (who, team) = (p.assignee_id, p.team_id);
+    let assigned = match caller {
+        Caller::User(user) => {
+            conversations::assign(&state.ctx, &user, account, id, who, team).await?
+        }
+        Caller::Bot(bot) => agent_bots::assign(&state.ctx, bot, account, id, who, team).await?,
+    };
+    Ok(Json(match assigned {
+        Assigned::Agent(a) => json!(AgentView::new(&a)),
+        Assigned::Team(t) => json!({
+            "id": t.id, "name": t.name, "description": t.description, "allow_auto_assign": t.allow_auto_assign,
+            "account_id": t.account_id, "created_at": t.created_at.iso8601(), "updated_at": t.updated_at.iso8601(),
+        }),
+        Assigned::Nobody => Value::Null,
+    }))
 }
 
 pub async fn labels(
