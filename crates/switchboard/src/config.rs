@@ -106,6 +106,8 @@ pub struct Config {
     pub job_retry_base: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
+    /// `METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Reads the configuration through `get`, so tests can supply their own variables.
@@ -295,6 +297,7 @@ impl Config {
             job_retry_base,
             log_level,
             log_format,
+            metrics_token: var("METRICS_TOKEN").map(Secret),
         })
     }
 }
