@@ -470,3 +470,39 @@ async fn a_worker_process_answers_health_checks_and_metrics_only() {
     let _ = tx.send(());
     worker.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn the_healthcheck_command_asks_the_local_server() {
+    let app = TestApp::spawn().await;
+    // Off the test's (single-threaded) runtime, which must keep serving meanwhile.
+    let check = |port: u16| {
+        let env = app.storage.env(&[("PORT", &port.to_string())]);
+        tokio::task::spawn_blocking(move || {
+            Command::new(binary())
+                .arg("healthcheck")
+                .env_clear()
+                .envs(env)
+                .output()
+                .expect("run switchboard")
+        })
+    };
+    let up = check(app.addr.port()).await.unwrap();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    // Nothing listens on a port just freed.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = check(free).await.unwrap();
+    assert!(!down.status.success());
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("127.0.0.1"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+}
