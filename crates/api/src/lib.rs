@@ -4,6 +4,7 @@ mod error;
 mod extract;
 mod files;
 mod health;
+mod metrics;
 
 mod auth;
 mod platform;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub ctx: Ctx,
     /// The queue/pub-sub service (Redis) when configured, for `GET /api` and readiness.
     pub queue: Option<Arc<dyn Probe>>,
+    /// `METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -41,8 +44,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, pages: Router) -> Router {
     // One file at the largest size allowed, plus the message's other fields.
     let upload_limit = state.ctx.files.max_upload_bytes + extract::MAX_BODY_BYTES;
+    let measured = state.ctx.metrics.clone();
     let routes = Router::new()
         .merge(health::routes())
+        .merge(metrics::routes())
         .merge(auth::routes())
         .nest("/api/v1/widget", widget::routes(upload_limit))
         .nest("/api/v1", v1::routes(upload_limit))
@@ -62,6 +67,7 @@ pub fn router(state: AppState, pages: Router) -> Router {
     ];
     routes
         .layer(axum::middleware::from_fn(count_queries))
+        .layer(axum::middleware::from_fn_with_state(measured, metrics::measure))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Status(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error".into()).into_response()
@@ -81,6 +87,21 @@ pub fn router(state: AppState, pages: Router) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+}
+
+/// What a worker process serves: liveness, readiness and metrics, for the orchestrator
+/// and Prometheus.
+pub fn ops_router(state: AppState) -> Router {
+    let measured = state.ctx.metrics.clone();
+    Router::new()
+        .merge(health::routes())
+        .merge(metrics::routes())
+        .with_state(state)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            measured,
+            metrics::measure,
+        ))
 }
 
 /// Reports how many database statements a request sent, in the `x-db-queries` header

@@ -73,4 +73,6 @@ pub struct Ctx {
     pub mailer: crate::mail::Mailer,
     /// Who is online now (the `/cable` sockets' presence).
     pub presence: crate::presence::Port,
+    /// This server's Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
 }

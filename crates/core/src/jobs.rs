@@ -17,6 +17,7 @@ use switchboard_store::jobs::{self, Job};
 use tokio::task::JoinSet;
 
 use crate::Ctx;
+use crate::metrics::JobOutcome;
 
 /// How the worker paces itself.
 #[derive(Clone, Debug)]
@@ -157,7 +158,15 @@ pub async fn run(ctx: Ctx, opts: WorkerOptions, shutdown: impl Future<Output = (
 }
 
 async fn run_one(ctx: Ctx, opts: WorkerOptions, worker: String, job: Job) {
+    let started = std::time::Instant::now();
     let outcome = handle(&ctx, &job).await;
+    let measured = match &outcome {
+        Ok(()) => JobOutcome::Succeeded,
+        Err(_) if job.attempts >= job.max_attempts => JobOutcome::Dead,
+        Err(_) => JobOutcome::Retried,
+    };
+    ctx.metrics
+        .job_finished(&job.kind, measured, started.elapsed());
     let recorded = async {
         let mut tx = ctx.db.begin().await?;
         match &outcome {

@@ -29,6 +29,7 @@ pub mod macros;
 pub mod mail;
 pub mod members;
 pub mod messages;
+pub mod metrics;
 pub mod outbound;
 pub mod participants;
 pub mod passwords;

@@ -622,6 +622,11 @@ pub(crate) async fn deliver(ctx: &Ctx, attempt: &Attempt<'_>) -> std::result::Re
         Err((code, e)) if attempt.last => (store::FAILED, *code, Some(e.as_str())),
         Err((code, e)) => (store::RETRYING, *code, Some(e.as_str())),
     };
+    ctx.metrics.webhook_delivery(match status {
+        store::DELIVERED => "delivered",
+        store::FAILED => "failed",
+        _ => "retrying",
+    });
     let outcome = store::Outcome {
         status,
         attempts: attempt.number,

@@ -49,10 +49,27 @@ pub async fn upgrade(State(state): State<CableState>, ws: WebSocketUpgrade) -> R
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| async move {
+            let _open = OpenSocket::new(&state.ctx.metrics);
             let mut session = Session::new(state, socket);
             session.run().await;
             session.close();
         })
+}
+
+/// Counts the socket in `/metrics` while it is open, however its task ends.
+struct OpenSocket(switchboard_core::metrics::Metrics);
+
+impl OpenSocket {
+    fn new(metrics: &switchboard_core::metrics::Metrics) -> OpenSocket {
+        metrics.socket_opened();
+        OpenSocket(metrics.clone())
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.socket_closed();
+    }
 }
 
 struct Sub {
@@ -320,6 +337,7 @@ impl Session {
                 }
                 self.subs[i].last_seq = env.seq;
                 let frame = protocol::message(&self.subs[i].identifier_json, env.message());
+                self.state.ctx.metrics.event_sent();
                 self.send(frame).await
             }
             Outgoing::Resync { sub } => match self.subs.iter().position(|s| s.id == sub) {

@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -16,6 +16,16 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// One connection pool's use.
+#[derive(Clone, Debug)]
+pub struct PoolStat {
+    pub name: &'static str,
+    /// Connections open now, busy or idle.
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// Pool sizes and timeouts.
@@ -237,6 +247,41 @@ impl Db {
         let mut conn = self.conn().await?;
         exec!(conn.ex(), "SELECT 1")?;
         Ok(())
+    }
+
+    /// Each pool's connections now, for `/metrics`.
+    pub fn pool_stats(&self) -> Vec<PoolStat> {
+        fn stat<D: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<D>) -> PoolStat {
+            PoolStat {
+                name,
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        match self {
+            Db::Sqlite { writer, reader } => vec![stat("writer", writer), stat("reader", reader)],
+            Db::Pg(pool) => vec![stat("main", pool)],
+        }
+    }
+
+    /// Writes a consistent copy of the SQLite database to `path` while the server keeps
+    /// running (`VACUUM INTO`, from a reader connection, so writers are not held up).
+    /// The copy is compacted and needs no WAL file beside it.
+    pub async fn backup_to(&self, path: &Path) -> StoreResult<()> {
+        match self {
+            Db::Sqlite { reader, .. } => {
+                let target = path.to_string_lossy().into_owned();
+                sqlx::query("VACUUM INTO $1")
+                    .bind(target)
+                    .execute(reader)
+                    .await?;
+                Ok(())
+            }
+            Db::Pg(_) => Err(StoreError::Unsupported(
+                "PostgreSQL is backed up with its own tools (pg_dump, or CloudNativePG's backups); see docs/operations.md",
+            )),
+        }
     }
 
     pub async fn close(&self) {

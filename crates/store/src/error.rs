@@ -10,6 +10,9 @@ pub enum StoreError {
     Conflict(String),
     #[error(transparent)]
     Database(sqlx::Error),
+    /// What this database cannot do (said to an operator as it is).
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -211,3 +211,28 @@ pub async fn list(mut ex: Ex<'_>, kind: &str) -> StoreResult<Vec<JobRow>> {
         kind
     )?)
 }
+
+/// The queue at a glance, per kind and status, for `/metrics`.
+#[derive(Clone, Debug, FromRow)]
+pub struct QueueStat {
+    pub kind: String,
+    pub status: i32,
+    pub count: i64,
+    /// The earliest `run_at` among queued jobs already due at `now` (how long the queue
+    /// has kept a job waiting); None when none is due.
+    pub oldest_due: Option<Timestamp>,
+}
+
+/// Counts jobs by kind and status. One scan of a table that holds only pending and dead
+/// jobs (finished ones are deleted), once per scrape.
+pub async fn stats(db: &Db, now: Timestamp) -> StoreResult<Vec<QueueStat>> {
+    let mut conn = db.conn().await?;
+    Ok(fetch!(
+        all,
+        conn.ex(),
+        "SELECT kind, status, COUNT(*) AS count, \
+         MIN(CASE WHEN status = 0 AND run_at <= $1 THEN run_at END) AS oldest_due \
+         FROM jobs GROUP BY kind, status ORDER BY kind, status",
+        now
+    )?)
+}

@@ -35,7 +35,7 @@ pub mod teams;
 pub mod users;
 pub mod webhooks;
 
-pub use db::{Backend, Conn, Db, DbOptions, Ex, Tx};
+pub use db::{Backend, Conn, Db, DbOptions, Ex, PoolStat, Tx};
 pub use error::{StoreError, StoreResult};
 pub use sqlx::types::Json;
 

@@ -29,6 +29,9 @@ pub enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(Admin),
+    /// Exit 0 when this host's server answers GET /health on PORT (for container
+    /// health checks in images that have no curl).
+    Healthcheck,
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,18 +62,28 @@ pub enum Admin {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Copy the embedded SQLite database to PATH while the server runs (PostgreSQL is
+    /// backed up with pg_dump or CloudNativePG: see docs/operations.md).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        path: std::path::PathBuf,
+    },
 }
 
 /// Runs an admin task and returns what it prints, one line per element.
 pub async fn admin(config: &Config, task: Admin) -> anyhow::Result<Vec<String>> {
     let db = open_database(config).await?;
     let ctx = context(config, db.clone())?;
-    let out = run_admin(&ctx, task).await;
+    let out = run_admin(&ctx, config, task).await;
     db.close().await;
     out
 }
 
-async fn run_admin(ctx: &switchboard_core::Ctx, task: Admin) -> anyhow::Result<Vec<String>> {
+async fn run_admin(
+    ctx: &switchboard_core::Ctx,
+    config: &Config,
+    task: Admin,
+) -> anyhow::Result<Vec<String>> {
     Ok(match task {
         Admin::CreateSuperAdmin {
             email,
@@ -106,6 +119,7 @@ async fn run_admin(ctx: &switchboard_core::Ctx, task: Admin) -> anyhow::Result<V
                 account.id.to_string(),
             ]
         }
+        Admin::Backup { path } => backup(&ctx.db, config, &path).await?,
         Admin::ResetPassword { email, password } => {
             let password = installation::reset_password(ctx, &email, password.as_deref())
                 .await
@@ -126,5 +140,66 @@ fn user_error(e: switchboard_domain::Error) -> anyhow::Error {
     match e {
         switchboard_domain::Error::Internal(cause) => cause,
         other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// `admin backup PATH`: an online copy of the SQLite database.
+async fn backup(
+    db: &switchboard_store::Db,
+    config: &Config,
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<String>> {
+    use anyhow::Context;
+    if matches!(config.database, crate::Database::Postgres(_)) {
+        anyhow::bail!(
+            "this installation runs on PostgreSQL: back it up with pg_dump or CloudNativePG's backups (see docs/operations.md)"
+        );
+    }
+    if path.exists() {
+        anyhow::bail!("{} exists already; choose a new file name", path.display());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        anyhow::bail!("the folder {} does not exist", dir.display());
+    }
+    db.backup_to(path)
+        .await
+        .with_context(|| format!("cannot back up to {}", path.display()))?;
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(vec![
+        format!("Database backed up to {} ({size} bytes).", path.display()),
+        format!(
+            "Uploaded files are not in it: copy {} too, and keep SECRET_KEY_BASE (or {}).",
+            config.data_dir.join("storage").display(),
+            config.data_dir.join("secret_key_base").display()
+        ),
+    ])
+}
+
+/// `healthcheck`: one plain HTTP/1.1 request to `127.0.0.1:PORT/health`.
+pub async fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], config.port));
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        Ok::<_, std::io::Error>(head)
+    };
+    let head = tokio::time::timeout(std::time::Duration::from_secs(5), check)
+        .await
+        .map_err(|_| anyhow::anyhow!("{addr} did not answer within 5s"))?
+        .map_err(|e| anyhow::anyhow!("{addr}: {e}"))?;
+    if head.starts_with(b"HTTP/1.1 200") {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{addr}/health answered {}",
+            String::from_utf8_lossy(&head).trim()
+        )
     }
 }

@@ -109,6 +109,8 @@ pub struct Config {
     pub job_lease: Duration,
     pub log_level: String,
     pub log_format: LogFormat,
+    /// `METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Reads the configuration through `get`, so tests can supply their own variables.
@@ -300,6 +302,7 @@ impl Config {
             job_lease,
             log_level,
             log_format,
+            metrics_token: var("METRICS_TOKEN").map(Secret),
         })
     }
 }

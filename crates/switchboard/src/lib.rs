@@ -83,6 +83,7 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
         events,
         mailer,
         presence: Arc::new(switchboard_core::presence::Nobody),
+        metrics: switchboard_core::metrics::Metrics::new(),
         settings: Arc::new(Settings {
             installation_name: config.installation_name.clone(),
             brand: config.brand.clone(),
@@ -246,12 +247,35 @@ pub async fn run_observed(
         ))
     });
 
+    // Histogram samples go into their buckets every few seconds, scraped or not.
+    let upkeep = {
+        let metrics = ctx.metrics.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.upkeep();
+            }
+        })
+    };
+    let state = AppState {
+        ctx: ctx.clone(),
+        queue,
+        metrics_token: config
+            .metrics_token
+            .as_ref()
+            .map(|t| Arc::from(t.0.as_str())),
+    };
     let served = if role == Role::Worker {
-        stopped().await;
-        Ok(())
+        // A worker answers only health checks and metrics, for the orchestrator and
+        // Prometheus.
+        axum::serve(listener, switchboard_api::ops_router(state))
+            .with_graceful_shutdown(stopped())
+            .await
+            .context("HTTP server failed")
     } else {
         let pages = switchboard_web::routes(ctx.clone()).merge(realtime.routes(ctx.clone()));
-        let app = switchboard_api::router(AppState { ctx, queue }, pages);
+        let app = switchboard_api::router(state, pages);
         // Chatwoot (Rails) routes `/path/` like `/path`; clients rely on it.
         let app = tower::Layer::layer(
             &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
@@ -272,6 +296,7 @@ pub async fn run_observed(
         let _ = w.await;
     }
     signal.abort();
+    upkeep.abort();
     db.close().await;
     served
 }

@@ -46,6 +46,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             println!("The database schema is up to date.");
             return Ok(());
         }
+        Command::Healthcheck => return switchboard::cli::healthcheck(&config).await,
         Command::Admin(task) => {
             for line in switchboard::cli::admin(&config, task).await? {
                 println!("{line}");

@@ -24,6 +24,7 @@ mod labels;
 mod mail;
 mod messages;
 mod onboarding;
+mod operations;
 mod platform;
 mod process;
 mod profile;
