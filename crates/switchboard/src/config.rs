@@ -524,7 +524,9 @@ fn sign_in(
                 .map(str::to_owned)
                 .collect();
             Some(OidcConfig::new(
-                issuer.trim_end_matches('/').to_string(),
+                // Kept exactly as given: ID tokens must name this issuer character for
+                // character, and some providers' issuers end with a slash.
+                issuer,
                 client_id,
                 var("OIDC_CLIENT_SECRET").map(switchboard_core::SecretKey),
                 scopes,
@@ -770,7 +772,7 @@ mod tests {
         let oidc = s.and_then(|s| s.oidc.as_ref());
         assert_eq!(
             oidc.map(|o| o.issuer_url.as_str()),
-            Some("https://id.example.com")
+            Some("https://id.example.com/")
         );
         assert_eq!(
             oidc.map(|o| o.scopes.join(" ")).as_deref(),

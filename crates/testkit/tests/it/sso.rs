@@ -402,6 +402,22 @@ async fn without_oidc_settings_the_routes_do_not_exist() {
     assert_eq!(r.status, 404, "{}", r.text);
 }
 
+#[tokio::test]
+async fn an_unreachable_provider_sends_the_browser_back_with_a_reason() {
+    // Nothing listens on this port.
+    let issuer = format!("http://127.0.0.1:{}", oidc::free_port());
+    let app = TestApp::spawn_with(&[
+        ("OIDC_ISSUER_URL", issuer.as_str()),
+        ("OIDC_CLIENT_ID", oidc::CLIENT_ID),
+    ])
+    .await;
+    let r = app.client.get(app.url("/auth/oidc")).send().await.unwrap();
+    assert_refused(&r, &app, "sso_provider");
+    // A callback nobody started.
+    let r = callback(&app, &app.url("/auth/oidc/callback?code=x&state=y"), "y").await;
+    assert_refused(&r, &app, "sso_state");
+}
+
 async fn proxy_sign_in(app: &TestApp, email: &str) -> switchboard_testkit::reqwest::Response {
     app.request(Method::GET, "/auth/proxy")
         .header("X-Forwarded-Email", email)
