@@ -177,6 +177,33 @@ async fn tampered_missing_and_replayed_state_are_refused() {
 }
 
 #[tokio::test]
+async fn an_expired_sign_in_is_refused() {
+    let (app, tenant, _, port) = app_with_oidc(&[]).await;
+    let _p = provider(&app, port, json!({"alice": verified(&tenant.admin.email)})).await;
+    let flow = oidc::authorize(&app.client, &app.url(""), "alice").await;
+    // Ten minutes later, in one statement: every pending sign-in expired when it began.
+    const EXPIRE: &str = "UPDATE oidc_sign_ins SET expires_at = created_at";
+    let db = app.db().await;
+    let mut tx = db.begin().await.unwrap();
+    let n = match &mut tx {
+        switchboard_store::Tx::Sqlite(t) => sqlx::query(EXPIRE)
+            .execute(&mut **t)
+            .await
+            .unwrap()
+            .rows_affected(),
+        switchboard_store::Tx::Pg(t) => sqlx::query(EXPIRE)
+            .execute(&mut **t)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    tx.commit().await.unwrap();
+    assert_eq!(n, 1);
+    let r = callback(&app, &flow.callback, &flow.state_cookie).await;
+    assert_refused(&r, &app, "sso_state");
+}
+
+#[tokio::test]
 async fn unverified_email_never_signs_in() {
     let (app, tenant, _, port) = app_with_oidc(&[("OIDC_AUTO_PROVISION_ACCOUNT_ID", "1")]).await;
     let _p = provider(
