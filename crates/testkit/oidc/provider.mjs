@@ -52,7 +52,7 @@ provider.use(async (ctx, next) => {
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   let result;
   if (details.prompt.name === 'login') {
-    const hint = details.params.login_hint;
+    const hint = details.params.login_hint ?? config.defaultLogin;
     if (!hint || !accounts[hint]) {
       ctx.status = 400;
       ctx.body = { error: 'no_such_test_account', login_hint: hint ?? null };
