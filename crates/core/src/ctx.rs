@@ -31,6 +31,8 @@ pub struct Settings {
     pub secret_key_base: SecretKey,
     /// Which internal addresses outbound requests may reach (`ALLOWED_PRIVATE_ADDRESSES`).
     pub outbound: crate::outbound::Policy,
+    /// Single sign-on and whether passwords are accepted.
+    pub sign_in: crate::sso::SignInOptions,
 }
 
 /// Chatwoot's branding installation config (`LOGO`, `LOGO_DARK`, `LOGO_THUMBNAIL`,

@@ -38,6 +38,7 @@ pub mod presence;
 pub mod profile;
 pub mod schedules;
 pub mod secrets;
+pub mod sso;
 pub mod teams;
 pub mod transcripts;
 pub mod users;

@@ -89,3 +89,47 @@ pub async fn take_sso_token(
     let expires: Option<Timestamp> = scalar!(optional, ex.re(), SQL, user_id, token_digest)?;
     Ok(expires.is_some_and(|t| t > now))
 }
+
+/// An OpenID Connect sign-in waiting for its callback.
+#[derive(Clone, Debug, FromRow)]
+pub struct OidcSignIn {
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub expires_at: Timestamp,
+}
+
+pub async fn insert_oidc_sign_in(
+    mut ex: Ex<'_>,
+    state_digest: &str,
+    nonce: &str,
+    pkce_verifier: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<()> {
+    // Abandoned sign-ins go as new ones start, so the table stays small without a job.
+    const EXPIRED: &str = "DELETE FROM oidc_sign_ins WHERE expires_at < $1";
+    const SQL: &str = "INSERT INTO oidc_sign_ins (state_digest, nonce, pkce_verifier, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5)";
+    exec!(ex.re(), EXPIRED, now)?;
+    exec!(
+        ex.re(),
+        SQL,
+        state_digest,
+        nonce,
+        pkce_verifier,
+        expires_at,
+        now
+    )?;
+    Ok(())
+}
+
+/// Consumes the sign-in started with this state: a second callback with the same state
+/// (a replay) finds nothing. Expired rows are returned too; the caller refuses them.
+pub async fn take_oidc_sign_in(
+    mut ex: Ex<'_>,
+    state_digest: &str,
+) -> StoreResult<Option<OidcSignIn>> {
+    const SQL: &str = "DELETE FROM oidc_sign_ins WHERE state_digest = $1 \
+         RETURNING nonce, pkce_verifier, expires_at";
+    Ok(fetch!(optional, ex.re(), SQL, state_digest)?)
+}

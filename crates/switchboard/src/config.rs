@@ -107,6 +107,8 @@ pub struct Config {
     /// `JOB_LEASE`: how long a claimed job stays with its worker; a worker that dies
     /// (SIGKILL, power loss) leaves its jobs to others after this (default 120s).
     pub job_lease: Duration,
+    /// `OIDC_*`, `DISABLE_PASSWORD_LOGIN`, `TRUSTED_PROXY_*`: see docs/sso.md.
+    pub sign_in: switchboard_core::sso::SignInOptions,
     pub log_level: String,
     pub log_format: LogFormat,
     /// `METRICS_TOKEN`: when set, `/metrics` asks for it as a bearer token.
@@ -254,6 +256,8 @@ impl Config {
             ));
         }
 
+        let sign_in = sign_in(&var)?;
+
         let primary_color = var("BRAND_PRIMARY_COLOR").unwrap_or_default();
         if !primary_color.is_empty() && !is_hex_colour(&primary_color) {
             return Err(bad(
@@ -300,6 +304,7 @@ impl Config {
             job_poll_interval,
             job_retry_base,
             job_lease,
+            sign_in,
             log_level,
             log_format,
             metrics_token: var("METRICS_TOKEN").map(Secret),
@@ -466,6 +471,129 @@ fn smtp(
     }))
 }
 
+/// Single sign-on: OpenID Connect when `OIDC_ISSUER_URL` is set, trusted-proxy mode when
+/// `TRUSTED_PROXY_AUTH_HEADER` is, and whether passwords still work.
+fn sign_in(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<switchboard_core::sso::SignInOptions, ConfigError> {
+    use switchboard_core::sso::{OidcConfig, Provision, SignInOptions, TrustedProxy};
+    let oidc = match var("OIDC_ISSUER_URL") {
+        None => None,
+        Some(issuer) => {
+            let u = url::Url::parse(&issuer).map_err(|_| {
+                bad(
+                    "OIDC_ISSUER_URL",
+                    format!("'{issuer}' is not a URL such as https://id.example.com"),
+                )
+            })?;
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(bad(
+                    "OIDC_ISSUER_URL",
+                    "must start with https:// (or http://)",
+                ));
+            }
+            let client_id = var("OIDC_CLIENT_ID")
+                .ok_or_else(|| bad("OIDC_CLIENT_ID", "is required with OIDC_ISSUER_URL"))?;
+            let scopes = var("OIDC_SCOPES")
+                .unwrap_or_else(|| "openid email profile".into())
+                .split([' ', ','])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let provision = match var("OIDC_AUTO_PROVISION_ACCOUNT_ID") {
+                None => None,
+                Some(v) => {
+                    let id = v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        bad(
+                            "OIDC_AUTO_PROVISION_ACCOUNT_ID",
+                            format!("'{v}' is not an account id"),
+                        )
+                    })?;
+                    let role = match var("OIDC_AUTO_PROVISION_ROLE") {
+                        None => switchboard_domain::Role::Agent,
+                        Some(r) => switchboard_domain::Role::parse(&r.to_ascii_lowercase())
+                            .ok_or_else(|| {
+                                bad(
+                                    "OIDC_AUTO_PROVISION_ROLE",
+                                    format!("'{r}' must be agent or administrator"),
+                                )
+                            })?,
+                    };
+                    Some(Provision {
+                        account_id: switchboard_domain::AccountId(id),
+                        role,
+                    })
+                }
+            };
+            let allowed_domains = var("OIDC_ALLOWED_DOMAINS")
+                .unwrap_or_default()
+                .split([',', ' '])
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect();
+            Some(OidcConfig::new(
+                // Kept exactly as given: ID tokens must name this issuer character for
+                // character, and some providers' issuers end with a slash.
+                issuer,
+                client_id,
+                var("OIDC_CLIENT_SECRET").map(switchboard_core::SecretKey),
+                scopes,
+                var("OIDC_BUTTON_LABEL").unwrap_or_else(|| "Sign in with SSO".into()),
+                provision,
+                allowed_domains,
+                var("OIDC_ADMIN_GROUP"),
+                var("OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into()),
+            ))
+        }
+    };
+    let trusted_proxy = match var("TRUSTED_PROXY_AUTH_HEADER") {
+        None => None,
+        Some(header) => {
+            if !valid_header_name(&header) {
+                return Err(bad(
+                    "TRUSTED_PROXY_AUTH_HEADER",
+                    format!("'{header}' is not a header name"),
+                ));
+            }
+            let ips = switchboard_core::outbound::parse_list(
+                &var("TRUSTED_PROXY_IPS").unwrap_or_default(),
+            )
+            .map_err(|m| bad("TRUSTED_PROXY_IPS", m))?;
+            // Without addresses the header would be trusted from nobody: say so at start.
+            if ips.is_empty() {
+                return Err(bad(
+                    "TRUSTED_PROXY_IPS",
+                    "is required with TRUSTED_PROXY_AUTH_HEADER (the proxy's addresses or CIDR ranges)",
+                ));
+            }
+            Some(TrustedProxy {
+                header: header.to_ascii_lowercase(),
+                ips,
+            })
+        }
+    };
+    let password_disabled = boolean(var, "DISABLE_PASSWORD_LOGIN")?;
+    if password_disabled && oidc.is_none() && trusted_proxy.is_none() {
+        return Err(bad(
+            "DISABLE_PASSWORD_LOGIN",
+            "would leave no way to sign in: set OIDC_ISSUER_URL or TRUSTED_PROXY_AUTH_HEADER too",
+        ));
+    }
+    Ok(SignInOptions {
+        oidc,
+        password_disabled,
+        trusted_proxy,
+    })
+}
+
+/// A header name as HTTP allows it (token characters only).
+fn valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
 /// `DATABASE_URL` wins; then Chatwoot's `POSTGRES_*`; else SQLite under `DATA_DIR`.
 fn database(
     var: &impl Fn(&str) -> Option<String>,
@@ -623,12 +751,61 @@ mod tests {
             ("JOB_RETRY_BASE", "soon"),
             ("BRAND_PRIMARY_COLOR", "red;}body{display:none"),
             ("BRAND_PRIMARY_COLOR", "#12345"),
+            ("OIDC_ISSUER_URL", "not a url"),
+            ("TRUSTED_PROXY_AUTH_HEADER", "X Forwarded Email"),
+            ("DISABLE_PASSWORD_LOGIN", "true"),
         ] {
             let e = load(&[(k, v)])
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             assert!(e.starts_with(&format!("{k}: ")), "{k}={v} gave {e:?}");
+        }
+    }
+
+    #[test]
+    fn sign_in_options() {
+        let c = load(&[
+            ("OIDC_ISSUER_URL", "https://id.example.com/"),
+            ("OIDC_CLIENT_ID", "switchboard"),
+            ("OIDC_AUTO_PROVISION_ACCOUNT_ID", "3"),
+            ("OIDC_AUTO_PROVISION_ROLE", "Administrator"),
+            ("OIDC_ALLOWED_DOMAINS", "example.com, corp.org"),
+            ("TRUSTED_PROXY_AUTH_HEADER", "X-Forwarded-Email"),
+            ("TRUSTED_PROXY_IPS", "10.0.0.0/8"),
+            ("DISABLE_PASSWORD_LOGIN", "true"),
+        ])
+        .map_err(|e| e.to_string());
+        let s = c.as_ref().map(|c| &c.sign_in).ok();
+        let oidc = s.and_then(|s| s.oidc.as_ref());
+        assert_eq!(
+            oidc.map(|o| o.issuer_url.as_str()),
+            Some("https://id.example.com/")
+        );
+        assert_eq!(
+            oidc.map(|o| o.scopes.join(" ")).as_deref(),
+            Some("openid email profile")
+        );
+        assert_eq!(
+            oidc.and_then(|o| o.provision)
+                .map(|p| (p.account_id.0, p.role)),
+            Some((3, switchboard_domain::Role::Administrator))
+        );
+        assert_eq!(
+            oidc.map(|o| o.allowed_domains.clone()),
+            Some(vec!["example.com".to_string(), "corp.org".to_string()])
+        );
+        assert_eq!(
+            s.and_then(|s| s.trusted_proxy.as_ref())
+                .map(|p| p.header.as_str()),
+            Some("x-forwarded-email")
+        );
+        assert_eq!(s.map(|s| s.password_disabled), Some(true));
+        for bad in [
+            vec![("OIDC_ISSUER_URL", "https://id.example.com")],
+            vec![("TRUSTED_PROXY_AUTH_HEADER", "X-Forwarded-Email")],
+        ] {
+            assert!(load(&bad).is_err(), "{bad:?} should be refused");
         }
     }
 }

@@ -96,6 +96,7 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
             outbound: switchboard_core::outbound::Policy {
                 allowed: config.allowed_private_addresses.clone(),
             },
+            sign_in: config.sign_in.clone(),
         }),
     })
 }

@@ -19,6 +19,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod oidc;
+
 pub use reqwest;
 pub use serde_json;
 

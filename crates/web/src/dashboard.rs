@@ -65,6 +65,11 @@ fn config_script(ctx: &Ctx) -> String {
         "PRIVACY_URL": b.privacy_url,
         "BRAND_PRIMARY_COLOR": b.primary_color,
         "DISPLAY_MANIFEST": false,
+        // Our sign-in options (Chatwoot has no generic OpenID Connect): the login page
+        // shows the button, hides the password form, or asks the trusted proxy.
+        "OIDC_BUTTON_LABEL": s.sign_in.oidc.as_ref().map(|o| o.button_label.as_str()).unwrap_or_default(),
+        "PASSWORD_LOGIN_DISABLED": s.sign_in.password_disabled,
+        "TRUSTED_PROXY_AUTH": s.sign_in.trusted_proxy.is_some(),
     });
     let signup = match s.signup {
         SignupMode::Enabled => "true",

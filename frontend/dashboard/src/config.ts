@@ -11,6 +11,11 @@ export interface GlobalConfig {
   TERMS_URL: string;
   PRIVACY_URL: string;
   BRAND_PRIMARY_COLOR: string;
+  /** Set when OpenID Connect is configured: the label of the login page's button. */
+  OIDC_BUTTON_LABEL: string;
+  PASSWORD_LOGIN_DISABLED: boolean;
+  /** Trusted-proxy mode: the login page asks the proxy who the user is first. */
+  TRUSTED_PROXY_AUTH: boolean;
 }
 
 interface ChatwootConfig {
@@ -39,6 +44,9 @@ export const globalConfig: GlobalConfig = {
   TERMS_URL: g.TERMS_URL ?? '',
   PRIVACY_URL: g.PRIVACY_URL ?? '',
   BRAND_PRIMARY_COLOR: g.BRAND_PRIMARY_COLOR ?? '',
+  OIDC_BUTTON_LABEL: g.OIDC_BUTTON_LABEL ?? '',
+  PASSWORD_LOGIN_DISABLED: g.PASSWORD_LOGIN_DISABLED === true,
+  TRUSTED_PROXY_AUTH: g.TRUSTED_PROXY_AUTH === true,
 };
 
 export const defaultLocale = c.selectedLocale || 'en';

@@ -19,7 +19,7 @@ export function binaryPath() {
   return join(target, 'debug', 'switchboard');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);

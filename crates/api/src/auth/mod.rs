@@ -3,6 +3,7 @@
 
 mod passwords;
 mod sessions;
+mod sso;
 mod token_validations;
 
 use axum::Router;
@@ -17,6 +18,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/sign_in", get(sessions::new).post(sessions::create))
         .route("/auth/sign_out", delete(sessions::destroy))
+        .route("/auth/oidc", get(sso::start))
+        .route("/auth/oidc/callback", get(sso::callback))
+        .route("/auth/proxy", get(sso::proxy))
         .route(
             "/auth/password",
             post(passwords::create)

@@ -45,6 +45,18 @@ pub async fn create(
         (Some(t), _) if !t.is_empty() => Proof::SsoToken(t),
         (_, password) => Proof::Password(password.as_deref().unwrap_or_default()),
     };
+    if matches!(proof, Proof::Password(_)) && state.ctx.settings.sign_in.password_disabled {
+        // DISABLE_PASSWORD_LOGIN: nobody's password is even checked, so a guessed or
+        // leaked one is worth nothing; Platform API login links still work.
+        return Ok((
+            StatusCode::FORBIDDEN,
+            Json(json!({
+                "success": false,
+                "errors": ["Password sign-in is disabled here: use single sign-on."],
+            })),
+        )
+            .into_response());
+    }
     let (user, tokens) = match auth::sign_in(&state.ctx, &email, proof, ip.as_deref()).await {
         Ok(done) => done,
         // devise_token_auth's shape for the "not confirmed yet" refusal too.

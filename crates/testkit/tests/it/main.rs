@@ -32,6 +32,7 @@ mod realtime;
 mod schedules;
 mod schema;
 mod snapshots;
+mod sso;
 mod teams;
 mod webhooks;
 mod widget;

@@ -10,13 +10,34 @@ export interface Credentials {
 
 const KEY = 'switchboard.session';
 
-let credentials: Credentials | null = load();
+// Single sign-on (crates/api/src/auth/sso.rs) hands the session over as Chatwoot's
+// dashboard keeps it, in the `cw_d_session_info` cookie; it is moved here once and deleted.
+const HANDOFF = 'cw_d_session_info';
+let credentials: Credentials | null = fromHandoff() ?? load();
 let onUnauthenticated: () => void = () => {};
 
 function load(): Credentials | null {
   try {
     const v = JSON.parse(localStorage.getItem(KEY) ?? 'null');
     return v && typeof v.accessToken === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function fromHandoff(): Credentials | null {
+  const raw = document.cookie
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${HANDOFF}=`));
+  if (!raw) return null;
+  document.cookie = `${HANDOFF}=; Path=/; Max-Age=0; SameSite=Lax`;
+  try {
+    const v = JSON.parse(decodeURIComponent(raw.slice(HANDOFF.length + 1).replace(/\+/g, ' ')));
+    if (typeof v['access-token'] !== 'string' || typeof v.client !== 'string' || typeof v.uid !== 'string') return null;
+    const c: Credentials = { accessToken: v['access-token'], client: v.client, uid: v.uid };
+    localStorage.setItem(KEY, JSON.stringify(c));
+    return c;
   } catch {
     return null;
   }

@@ -9,6 +9,17 @@ const en = {
     submitting: 'Signing in…',
     failed: 'Invalid login credentials. Please try again.',
     noAccount: 'Your user belongs to no account yet. Ask an administrator to invite you.',
+    or: 'or',
+    ssoFailed: 'Single sign-on did not sign you in: {reason}',
+    ssoReasons: {
+      sso_state: 'the sign-in took too long or was already used. Please try again.',
+      sso_provider: 'the identity provider refused or could not be reached.',
+      sso_unverified_email: 'your email address is not verified at the identity provider.',
+      sso_domain: 'your email domain may not sign in here.',
+      sso_unknown_user: 'no user here has your email address. Ask an administrator to invite you.',
+      sso_not_configured: 'single sign-on is not available from your network.',
+      sso_error: 'something went wrong. Please try again.',
+    },
   },
   nav: {
     inbox: 'Conversations',

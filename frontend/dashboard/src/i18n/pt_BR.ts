@@ -9,6 +9,17 @@ const ptBR: Messages = {
     submitting: 'Entrando…',
     failed: 'Credenciais de login inválidas. Tente novamente.',
     noAccount: 'Seu usuário ainda não pertence a nenhuma conta. Peça um convite a um administrador.',
+    or: 'ou',
+    ssoFailed: 'O login único não concluiu o acesso: {reason}',
+    ssoReasons: {
+      sso_state: 'o login demorou demais ou já foi usado. Tente novamente.',
+      sso_provider: 'o provedor de identidade recusou ou não pôde ser contatado.',
+      sso_unverified_email: 'seu e-mail não está verificado no provedor de identidade.',
+      sso_domain: 'o domínio do seu e-mail não pode entrar aqui.',
+      sso_unknown_user: 'nenhum usuário aqui tem o seu e-mail. Peça um convite a um administrador.',
+      sso_not_configured: 'o login único não está disponível a partir da sua rede.',
+      sso_error: 'algo deu errado. Tente novamente.',
+    },
   },
   nav: {
     inbox: 'Conversas',
