@@ -1,0 +1,1 @@
+//! Reports (API v2).
