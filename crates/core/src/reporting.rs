@@ -274,12 +274,14 @@ mod tests {
     #[test]
     fn reads_hours_in_the_inbox_time_zone() {
         let week = Week::new(&[row(1, (9, 0), (17, 0))]);
-        // Monday 09:00 in Kolkata (UTC+5:30) is 03:30 UTC; 12:00 UTC is 17:30 there.
+        // Monday 00:00–12:00 UTC is 05:30–17:30 in Kolkata (UTC+5:30): the whole
+        // 09:00–17:00 day is inside. 00:00–06:00 UTC (05:30–11:30 there) holds 2.5 h.
         let from = MON_00_UTC;
         let to = MON_00_UTC + 12 * 3600;
+        assert_eq!(week.seconds_between("Asia/Kolkata", from, to), 8 * 3600);
         assert_eq!(
-            week.seconds_between("Asia/Kolkata", from, to),
-            (12 * 3600) - (3 * 3600 + 1800)
+            week.seconds_between("Asia/Kolkata", from, from + 6 * 3600),
+            2 * 3600 + 1800
         );
         // In UTC the same span holds 3 working hours (09:00–12:00).
         assert_eq!(week.seconds_between("UTC", from, to), 3 * 3600);
