@@ -946,7 +946,7 @@ pub(crate) async fn post_by(
     }
     let mut c = conversations::save(tx.ex(), &c, now).await?;
     if let Some(user) = human_reply {
-        crate::reporting::human_reply(tx, &before, user, now).await?;
+        crate::reporting::human_reply(tx, inbox, &before, user, now).await?;
     }
     if reopened {
         crate::reporting::status_changed(tx, &c, false).await?;

@@ -6,7 +6,7 @@
 
 use switchboard_domain::{ConversationStatus, Result, Timestamp};
 use switchboard_store::conversations::Conversation;
-use switchboard_store::inboxes::{self, WorkingHour};
+use switchboard_store::inboxes::{self, Inbox, WorkingHour};
 use switchboard_store::reporting::{self, NewEvent};
 use switchboard_store::{Ex, Tx};
 
@@ -16,17 +16,20 @@ use switchboard_store::{Ex, Tx};
 /// reopening) or else the conversation's creation; later ones from `waiting_since`.
 pub(crate) async fn human_reply(
     tx: &mut Tx,
+    inbox: &Inbox,
     before: &Conversation,
     sender: i64,
     at: Timestamp,
 ) -> Result<()> {
     if before.first_reply_created_at.is_none() {
         let start = last_non_human_activity(tx.ex(), before).await?;
-        let e = event(tx, before, "first_response", start, at, Some(sender)).await?;
+        let mut e = event_at(before, "first_response", start, at, Some(sender));
+        e.value_in_business_hours = business_seconds(tx.ex(), inbox, start, at).await?;
         reporting::insert(tx.ex(), &e, at).await?;
     } else if let Some(waiting) = before.waiting_since {
         let user = before.assignee_id.map(|u| u.0);
-        let e = event(tx, before, "reply_time", waiting, at, user).await?;
+        let mut e = event_at(before, "reply_time", waiting, at, user);
+        e.value_in_business_hours = business_seconds(tx.ex(), inbox, waiting, at).await?;
         reporting::insert(tx.ex(), &e, at).await?;
     }
     Ok(())
@@ -80,25 +83,10 @@ pub(crate) async fn status_changed(tx: &mut Tx, c: &Conversation, handoff: bool)
 
 /// Chatwoot's `last_non_human_activity`: the latest hand-off or reopening, else the
 /// latest bot resolution, else the conversation's creation.
-async fn last_non_human_activity(mut ex: Ex<'_>, c: &Conversation) -> Result<Timestamp> {
-    if let Some(t) = reporting::last_end_time(
-        ex.re(),
-        c.id,
-        "conversation_bot_handoff",
-        "conversation_opened",
-    )
-    .await?
-    {
-        return Ok(t);
-    }
-    let bot = reporting::last_end_time(
-        ex.re(),
-        c.id,
-        "conversation_bot_resolved",
-        "conversation_bot_resolved",
-    )
-    .await?;
-    Ok(bot.unwrap_or(c.created_at))
+async fn last_non_human_activity(ex: Ex<'_>, c: &Conversation) -> Result<Timestamp> {
+    Ok(reporting::last_non_human_activity(ex, c.id)
+        .await?
+        .unwrap_or(c.created_at))
 }
 
 async fn event(
@@ -110,7 +98,8 @@ async fn event(
     user: Option<i64>,
 ) -> Result<NewEvent> {
     let mut e = event_at(c, name, start, end, user);
-    e.value_in_business_hours = business_seconds(tx.ex(), c, start, end).await?;
+    let inbox = inboxes::find(tx.ex(), c.account_id, c.inbox_id).await?;
+    e.value_in_business_hours = business_seconds(tx.ex(), &inbox, start, end).await?;
     Ok(e)
 }
 
@@ -135,22 +124,21 @@ fn event_at(
     }
 }
 
-/// The working seconds of the conversation's inbox between two moments; 0 when the
-/// inbox does not keep working hours (Chatwoot's ReportingEventHelper#business_hours).
+/// The working seconds of the inbox between two moments; 0 when the inbox does not
+/// keep working hours (Chatwoot's ReportingEventHelper#business_hours).
 async fn business_seconds(
     mut ex: Ex<'_>,
-    c: &Conversation,
+    inbox: &Inbox,
     start: Timestamp,
     end: Timestamp,
 ) -> Result<f64> {
-    let inbox = inboxes::find(ex.re(), c.account_id, c.inbox_id).await?;
     if !inbox.working_hours_enabled.unwrap_or(false) {
         return Ok(0.0);
     }
-    let hours: Vec<WorkingHour> = inboxes::working_hours(ex.re(), c.account_id)
+    let hours: Vec<WorkingHour> = inboxes::working_hours(ex.re(), inbox.account_id)
         .await?
         .into_iter()
-        .filter(|h| h.inbox_id == Some(c.inbox_id))
+        .filter(|h| h.inbox_id == Some(inbox.id))
         .collect();
     let week = Week::new(&hours);
     let zone = inbox.timezone.as_deref().unwrap_or("UTC");

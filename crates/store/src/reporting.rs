@@ -57,6 +57,20 @@ pub async fn last_end_time(
     Ok(scalar!(optional, ex.re(), SQL, conversation, a, b)?)
 }
 
+/// Chatwoot's `last_non_human_activity` in one statement: the end of the latest
+/// hand-off or reopening, else of the latest bot resolution.
+pub async fn last_non_human_activity(
+    mut ex: Ex<'_>,
+    conversation: i64,
+) -> StoreResult<Option<Timestamp>> {
+    const SQL: &str = "SELECT event_end_time FROM reporting_events \
+         WHERE conversation_id = $1 AND event_end_time IS NOT NULL \
+         AND name IN ('conversation_bot_handoff', 'conversation_opened', 'conversation_bot_resolved') \
+         ORDER BY CASE WHEN name = 'conversation_bot_resolved' THEN 1 ELSE 0 END, \
+         event_end_time DESC, id DESC LIMIT 1";
+    Ok(scalar!(optional, ex.re(), SQL, conversation)?)
+}
+
 pub async fn exists(mut ex: Ex<'_>, conversation: i64, name: &str) -> StoreResult<bool> {
     const SQL: &str =
         "SELECT COUNT(*) FROM reporting_events WHERE conversation_id = $1 AND name = $2";
