@@ -658,3 +658,161 @@ async fn bad_report_requests_get_4xx_json() {
     assert!(points.len() >= 400 && points.len() <= 402);
     assert!(points.iter().all(|p| p["value"] == json!(0)));
 }
+
+/// The event of `name` on conversation `id`, by its value.
+async fn values(db: &Db, id: i64, name: &str) -> Vec<f64> {
+    let mut conn = db.conn().await.unwrap();
+    switchboard_store::scalar!(
+        all,
+        conn.ex(),
+        "SELECT value FROM reporting_events WHERE conversation_id = $1 AND name = $2 ORDER BY id",
+        id,
+        name
+    )
+    .unwrap()
+}
+
+/// A bot inbox. Conversation A: the bot hands it over 5 min after it began (hand-off
+/// 300 s, opened 0 s), an agent answers 2 min after the hand-off (first response
+/// 120 s, measured from the hand-off), and it is resolved: no bot resolution, since a
+/// person replied. Conversation B: the bot resolves it 10 min after it began (resolved
+/// and bot-resolved 600 s); the contact writes again (back to the bot: pending, which is
+/// no reopening), and the bot hands it over 15 min after the resolution (opened 900 s,
+/// hand-off counted once per conversation).
+#[tokio::test]
+async fn bot_hand_offs_resolutions_and_reopenings() {
+    let app = TestApp::spawn_with(&[crate::webhooks::LOOPBACK]).await;
+    let receiver = crate::webhooks::Receiver::start().await;
+    let d = desk(&app, 1, json!({"enable_auto_assignment": false})).await;
+    let db = app.db().await;
+    let admin = d.t.admin.token.clone();
+    let bot = app
+        .call(
+            Method::POST,
+            &format!("{}/agent_bots", d.base),
+            Some(&admin),
+            Some(json!({"name": "Bot", "outgoing_url": receiver.url})),
+        )
+        .await;
+    assert_eq!(bot.status, 200, "{}", bot.text);
+    let bot_token = bot.body["access_token"].as_str().unwrap().to_string();
+    let r = app
+        .call(
+            Method::POST,
+            &format!("{}/inboxes/{}/set_agent_bot", d.base, d.inbox),
+            Some(&admin),
+            Some(json!({"agent_bot": bot.body["id"]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let bot_toggle = |c: i64, status: &'static str| {
+        let app = &app;
+        let path = format!("{}/conversations/{c}/toggle_status", d.base);
+        let token = bot_token.clone();
+        async move {
+            let r = app
+                .call(
+                    Method::POST,
+                    &path,
+                    Some(&token),
+                    Some(json!({"status": status})),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+    };
+
+    // A.
+    let (a, _) = d.open(&app).await;
+    let id_a = conversation_id(&db, d.t.account_id, a).await;
+    d.incoming(&app, a).await;
+    let s = second_start().await;
+    age(&db, id_a, "created_at", s - 300).await;
+    bot_toggle(a, "open").await;
+    assert_eq!(end_second(&db, id_a, "conversation_bot_handoff").await, s);
+    let s = second_start().await;
+    age(&db, id_a, "created_at", s - 300 - 120).await;
+    d.reply(&app, a).await;
+    assert_eq!(end_second(&db, id_a, "first_response").await, s);
+    d.toggle(&app, a, "resolved").await;
+    assert_eq!(
+        values(&db, id_a, "conversation_bot_handoff").await,
+        vec![300.0]
+    );
+    assert_eq!(values(&db, id_a, "conversation_opened").await, vec![0.0]);
+    assert_eq!(values(&db, id_a, "first_response").await, vec![120.0]);
+    assert_eq!(values(&db, id_a, "conversation_resolved").await.len(), 1);
+    assert!(
+        values(&db, id_a, "conversation_bot_resolved")
+            .await
+            .is_empty()
+    );
+
+    // B.
+    let (b, _) = d.open(&app).await;
+    let id_b = conversation_id(&db, d.t.account_id, b).await;
+    d.incoming(&app, b).await;
+    let s = second_start().await;
+    age(&db, id_b, "created_at", s - 600).await;
+    bot_toggle(b, "resolved").await;
+    assert_eq!(end_second(&db, id_b, "conversation_resolved").await, s);
+    d.incoming(&app, b).await;
+    let shown = app
+        .call(
+            Method::GET,
+            &format!("{}/conversations/{b}", d.base),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(shown.body["status"], "pending", "{}", shown.text);
+    let s = second_start().await;
+    age(&db, id_b, "created_at", s - 600 - 900).await;
+    bot_toggle(b, "open").await;
+    assert_eq!(end_second(&db, id_b, "conversation_opened").await, s);
+    assert_eq!(
+        values(&db, id_b, "conversation_resolved").await,
+        vec![600.0]
+    );
+    assert_eq!(
+        values(&db, id_b, "conversation_bot_resolved").await,
+        vec![600.0]
+    );
+    assert_eq!(values(&db, id_b, "conversation_opened").await, vec![900.0]);
+    assert_eq!(values(&db, id_b, "conversation_bot_handoff").await.len(), 1);
+
+    let (since, until) = day_range();
+    let r = get(
+        &app,
+        &admin,
+        &format!("{}/reports/bot_summary?since={since}&until={until}", d.v2()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!({
+            "bot_resolutions_count": 1,
+            "bot_handoffs_count": 2,
+            "previous": {"bot_resolutions_count": 0, "bot_handoffs_count": 0}
+        })
+    );
+    let r = get(
+        &app,
+        &admin,
+        &format!(
+            "{}/reports?metric=bot_handoffs_count&since={since}&until={until}",
+            d.v2()
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let total: i64 = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 2);
+}
