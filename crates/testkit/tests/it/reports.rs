@@ -287,6 +287,95 @@ async fn summary_and_time_series_match_the_hand_built_history() {
     assert_eq!(r.body["incoming_messages_count"], json!(0));
     assert_eq!(r.body["conversations_count"], json!(0));
 
+    // Per label (conversation 1 is "vip") and per team (conversation 2 is the team's).
+    let post = |path: String, body: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let r = app
+                .call(Method::POST, &path, Some(&admin), Some(body))
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.body
+        }
+    };
+    let vip = post(format!("{}/labels", d.base), json!({"title": "vip"})).await;
+    post(format!("{}/labels", d.base), json!({"title": "idle"})).await;
+    post(
+        format!("{}/conversations/1/labels", d.base),
+        json!({"labels": ["vip"]}),
+    )
+    .await;
+    let team = post(format!("{}/teams", d.base), json!({"name": "Support"})).await;
+    post(
+        format!("{}/conversations/2/assignments", d.base),
+        json!({"team_id": team["id"]}),
+    )
+    .await;
+    let r = get(
+        &app,
+        &admin,
+        &format!(
+            "{}/reports/summary?type=label&id={}&since={since}&until={until}",
+            d.v2(),
+            vip["id"]
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["conversations_count"], json!(1));
+    assert_eq!(r.body["incoming_messages_count"], json!(2));
+    assert_eq!(r.body["avg_first_response_time"], json!(3600.0));
+    assert_eq!(r.body["avg_resolution_time"], json!(7200.0));
+    assert_eq!(r.body["reply_time"], json!(600.0));
+    let r = get(
+        &app,
+        &admin,
+        &format!(
+            "{}/reports/summary?type=team&id={}&since={since}&until={until}",
+            d.v2(),
+            team["id"]
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["conversations_count"], json!(1));
+    assert_eq!(r.body["outgoing_messages_count"], json!(1));
+    assert_eq!(r.body["avg_first_response_time"], json!(1800.0));
+    assert_eq!(r.body["resolutions_count"], json!(0));
+    let q = format!("since={since}&until={until}");
+    let r = get(
+        &app,
+        &admin,
+        &format!("{}/summary_reports/label?{q}", d.v2()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let rows = r.body.as_array().unwrap();
+    let row = |title: &str| rows.iter().find(|r| r["name"] == title).unwrap().clone();
+    assert_eq!(
+        row("vip"),
+        json!({"id": vip["id"], "name": "vip", "conversations_count": 1,
+               "resolved_conversations_count": 1, "avg_resolution_time": 7200.0,
+               "avg_first_response_time": 3600.0, "avg_reply_time": 600.0})
+    );
+    // Labels without figures show zeros, not nulls (Chatwoot's label summary).
+    assert_eq!(row("idle")["avg_resolution_time"], json!(0));
+    assert_eq!(row("idle")["conversations_count"], json!(0));
+    let r = get(
+        &app,
+        &admin,
+        &format!("{}/summary_reports/team?{q}", d.v2()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body,
+        json!([{"id": team["id"], "conversations_count": 1, "resolved_conversations_count": 0,
+                "avg_resolution_time": null, "avg_first_response_time": 1800.0,
+                "avg_reply_time": null}])
+    );
+
     // Hourly series in UTC+5:30: every bucket starts at a local hour, i.e. at :30 UTC;
     // the buckets add up to the two conversations, and the average buckets hold the
     // two first responses.
