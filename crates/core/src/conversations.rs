@@ -1595,6 +1595,8 @@ pub(crate) async fn mute_by(
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
+        // Chatwoot's `mute!` resolves through `resolved!`: a resolution like any other.
+        crate::reporting::status_changed(&mut tx, &c, false).await?;
         said.push(
             activity(
                 &mut tx,
