@@ -276,6 +276,22 @@ mod tests {
     }
 
     #[test]
+    fn a_daylight_saving_day_is_an_hour_shorter() {
+        let mut sunday = row(0, (0, 0), (23, 59));
+        sunday.open_all_day = Some(true);
+        let week = Week::new(&[sunday]);
+        // 2024-03-10, New York: clocks go from 02:00 to 03:00. Local midnight to midnight
+        // is 05:00 UTC to 04:00 UTC the next day, 23 h, open all but the last minute.
+        let from = 1_710_046_800;
+        let to = 1_710_129_600;
+        assert_eq!(to - from, 23 * 3600);
+        assert_eq!(
+            week.seconds_between("America/New_York", from, to),
+            23 * 3600 - 60
+        );
+    }
+
+    #[test]
     fn closed_and_empty_weeks_count_nothing() {
         assert_eq!(Week::new(&[]).seconds_between("UTC", 0, 86_400 * 30), 0);
         let mut closed = row(1, (9, 0), (17, 0));
