@@ -10,6 +10,7 @@ mod auth;
 mod platform;
 mod public;
 mod v1;
+mod v2;
 mod widget;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub fn router(state: AppState, pages: Router) -> Router {
         .merge(auth::routes())
         .nest("/api/v1/widget", widget::routes(upload_limit))
         .nest("/api/v1", v1::routes(upload_limit))
+        .nest("/api/v2", v2::routes())
         .merge(files::routes())
         .nest("/platform/api/v1", platform::routes())
         .nest("/public/api/v1", public::routes())

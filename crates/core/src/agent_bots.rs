@@ -525,6 +525,11 @@ async fn change_status(
     c.status = next.value();
     c.snoozed_until = until;
     let mut c = conversations::save(tx.ex(), &c, now).await?;
+    if current != next {
+        // A bot opening a pending conversation hands it to the humans.
+        let handoff = current == ConversationStatus::Pending && next == ConversationStatus::Open;
+        crate::reporting::status_changed(tx, &c, handoff).await?;
+    }
     let mut said = Vec::new();
     let auto = if current != next && next == ConversationStatus::Open {
         crate::assignment::on_open(ctx, tx, &c, by, now).await?

@@ -444,6 +444,7 @@ pub async fn resolve(
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
+        crate::reporting::status_changed(&mut tx, &c, false).await?;
         let diff = crate::webhooks::changed(
             "status",
             serde_json::json!(previous),

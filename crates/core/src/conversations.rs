@@ -925,6 +925,11 @@ pub(crate) async fn post_by(
     let msg = messages::insert(tx.ex(), &msg).await?;
     crate::messages::attach(ctx, tx, inbox, &msg, m.attachments, now).await?;
     // As Chatwoot's Message callbacks do.
+    let before = c.clone();
+    let human_reply = (message_type == MessageType::Outgoing && !m.private)
+        .then_some(sender_id)
+        .flatten()
+        .filter(|_| sender_type == Some("User"));
     c.last_activity_at = now;
     let mut reopened = false;
     match message_type {
@@ -960,9 +965,19 @@ pub(crate) async fn post_by(
             }
             c.waiting_since = None;
         }
+        // A bot's answer also stops the wait (Chatwoot's `bot_response?`).
+        MessageType::Outgoing if !m.private && sender_type == Some("AgentBot") => {
+            c.waiting_since = None;
+        }
         _ => {}
     }
     let mut c = conversations::save(tx.ex(), &c, now).await?;
+    if let Some(user) = human_reply {
+        crate::reporting::human_reply(tx, inbox, &before, user, now).await?;
+    }
+    if reopened {
+        crate::reporting::status_changed(tx, &c, false).await?;
+    }
     // The contact's message reopened it: auto-assignment runs as for any reopening (no
     // activity message: no agent did it). Its live `assignee.changed` is left to the
     // next fetch; the webhook goes out with the change.
@@ -1056,6 +1071,10 @@ pub(crate) async fn change_status(
         .flatten();
     let changed = next != current;
     c.status = next.value();
+    // Nobody waits on a resolved conversation (Chatwoot's handle_resolved_status_change).
+    if next == ConversationStatus::Resolved {
+        c.waiting_since = None;
+    }
     // An agent who opens a conversation takes it, as in Chatwoot (whoever had it).
     let taker = match (by.user(), &member) {
         (Some(u), Some(m)) if next == ConversationStatus::Open && !is_admin(m) => Some(u.id),
@@ -1066,6 +1085,9 @@ pub(crate) async fn change_status(
         c.assignee_id = taker;
     }
     let mut c = conversations::save(tx.ex(), &c, now).await?;
+    if changed {
+        crate::reporting::status_changed(&mut tx, &c, false).await?;
+    }
     // Reopened without an agent taking it: auto-assignment's turn (a bot's hand-off
     // comes this way too).
     let auto = if changed && next == ConversationStatus::Open && !self_assign {
@@ -1600,6 +1622,8 @@ pub(crate) async fn mute_by(
         c.status = ConversationStatus::Resolved.value();
         c.snoozed_until = None;
         c = conversations::save(tx.ex(), &c, now).await?;
+        // Chatwoot's `mute!` resolves through `resolved!`: a resolution like any other.
+        crate::reporting::status_changed(&mut tx, &c, false).await?;
         said.push(
             activity(
                 &mut tx,

@@ -36,6 +36,8 @@ pub mod passwords;
 pub mod platform;
 pub mod presence;
 pub mod profile;
+pub mod reporting;
+pub mod reports;
 pub mod schedules;
 pub mod secrets;
 pub mod sso;

@@ -180,6 +180,8 @@ async fn status_webhooks(
     c: &Conversation,
     diff: Value,
 ) -> Result<()> {
+    // Every status change of the schedules (snooze ending, auto-resolve) is reported.
+    crate::reporting::status_changed(tx, c, false).await?;
     crate::webhooks::conversation_event(
         tx.ex(),
         "conversation_status_changed",

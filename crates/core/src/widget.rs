@@ -849,6 +849,7 @@ pub async fn act(
                 c.status = ConversationStatus::Resolved.value();
                 c.snoozed_until = None;
                 let c = conversations::save(tx.ex(), &c, now).await?;
+                crate::reporting::status_changed(&mut tx, &c, false).await?;
                 let diff = webhooks::changed("status", json!(previous), json!("resolved"));
                 webhooks::conversation_event(
                     tx.ex(),

@@ -29,6 +29,7 @@ pub mod participants;
 pub mod platform_apps;
 pub mod query;
 pub mod query_count;
+pub mod reporting;
 pub mod schedules;
 pub mod sessions;
 pub mod teams;

@@ -29,6 +29,7 @@ mod platform;
 mod process;
 mod profile;
 mod realtime;
+mod reports;
 mod schedules;
 mod schema;
 mod snapshots;

@@ -408,9 +408,11 @@ async fn api_channels_report_delivery_status() {
                 .await;
             // The hottest write stays lean: no full conversation load behind it. One of
             // them asks whether the account has webhooks to enqueue for (the outbox),
-            // one whether it has automation rules for `message_created`.
+            // one whether it has automation rules for `message_created`. An agent's
+            // first reply also reads the conversation's hand-offs and writes its
+            // `first_response` reporting event.
             let statements: usize = r.header("x-db-queries").unwrap().parse().unwrap();
-            assert!(statements <= 13, "{statements} statements for a message");
+            assert!(statements <= 15, "{statements} statements for a message");
             r.body
         }
     };
