@@ -19,7 +19,8 @@ stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/
 psql_admin() { psql "$pg/postgres" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 trap 'stop; [ -n "${SQLITE:-}" ] || psql_admin -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
 
-export DATA_DIR=$data PORT=$port LOG_LEVEL=warn ALLOWED_PRIVATE_ADDRESSES=127.0.0.1
+# One conversation takes all the messages, above Chatwoot's per-minute flood limit.
+export DATA_DIR=$data PORT=$port LOG_LEVEL=warn ALLOWED_PRIVATE_ADDRESSES=127.0.0.1 CONVERSATION_MESSAGE_PER_MINUTE_LIMIT=100000
 export SECRET_KEY_BASE=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 if [ -n "${SQLITE:-}" ]; then
   echo "## SQLite (bundled)"

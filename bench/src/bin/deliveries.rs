@@ -60,6 +60,8 @@ async fn receive(axum::extract::State(t): axum::extract::State<Arc<Tally>>) -> &
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // reqwest is built without a bundled TLS provider (no C crypto): install ring's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = Client::new();
     let tally = Arc::new(Tally::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -126,12 +128,14 @@ async fn main() -> anyhow::Result<()> {
         .clone();
     let messages_path = format!("{base}/conversations/{conversation}/messages");
 
+    // Unmeasured: warms the connection pools and the caches.
+    post_messages(&api, &messages_path, &token, &args).await?;
     let without = post_messages(&api, &messages_path, &token, &args).await?;
     for n in 0..args.webhooks {
         api.post(
             &format!("{base}/webhooks"),
             &token,
-            json!({"webhook": {"url": hook_url, "name": format!("hook {n}"), "subscriptions": ["message_created"]}}),
+            json!({"webhook": {"url": format!("{hook_url}?n={n}"), "name": format!("hook {n}"), "subscriptions": ["message_created"]}}),
         )
         .await?;
     }
@@ -156,6 +160,8 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut worker = tokio::process::Command::new(&args.worker)
         .arg("worker")
+        // Its health and metrics listener must not take the web process's port.
+        .env("PORT", "0")
         .kill_on_drop(true)
         .spawn()
         .context("start the worker")?;

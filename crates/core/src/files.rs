@@ -313,17 +313,17 @@ pub async fn upload_from_url(
         return Err(invalid());
     }
     let failed = |e: String| Error::Unprocessable(format!("Failed to fetch file from URL: {e}"));
-    let client = ctx
+    let request = ctx
         .settings
         .outbound
-        .client(&url, std::time::Duration::from_secs(20))
+        .request(
+            reqwest::Method::GET,
+            url.clone(),
+            std::time::Duration::from_secs(20),
+        )
         .await
         .map_err(failed)?;
-    let mut response = client
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
+    let mut response = request.send().await.map_err(|e| failed(e.to_string()))?;
     if !response.status().is_success() {
         return Err(failed(response.status().to_string()));
     }

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 
 /// An IP network, `10.0.0.0/8` or a single address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,15 +106,55 @@ fn internal_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80
 }
 
-/// The addresses outbound requests may reach besides public ones.
+/// The addresses outbound requests may reach besides public ones, and the one pooled
+/// HTTP client that reaches them.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
-    pub allowed: Vec<Cidr>,
+    allowed: Vec<Cidr>,
+    /// Built on first use and shared by every clone: a client per request would set up
+    /// TLS and a connection each time, which capped webhook deliveries at about a hundred
+    /// a second.
+    pooled: Arc<OnceLock<reqwest::Client>>,
+}
+
+fn permits(allowed: &[Cidr], ip: IpAddr) -> bool {
+    !is_internal(ip) || allowed.iter().any(|c| c.contains(ip))
+}
+
+/// The pooled client's DNS: every answer is checked when the connection is made, so a
+/// host that resolved to a public address for `Policy::resolve` cannot switch to an
+/// internal one for the connection (DNS rebinding).
+struct Guarded(Vec<Cidr>);
+
+impl reqwest::dns::Resolve for Guarded {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allowed = self.0.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some(bad) = addrs.iter().find(|a| !permits(&allowed, a.ip())) {
+                return Err(format!(
+                    "{host} resolves to {}, a private address (see ALLOWED_PRIVATE_ADDRESSES)",
+                    bad.ip()
+                )
+                .into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 impl Policy {
+    pub fn new(allowed: Vec<Cidr>) -> Policy {
+        Policy {
+            allowed,
+            pooled: Arc::default(),
+        }
+    }
+
     pub fn permits(&self, ip: IpAddr) -> bool {
-        !is_internal(ip) || self.allowed.iter().any(|c| c.contains(ip))
+        permits(&self.allowed, ip)
     }
 
     /// Resolves `url`'s host and returns the address to connect to, refusing internal
@@ -143,21 +184,28 @@ impl Policy {
         Ok(addrs[0])
     }
 
-    /// An HTTP client for `url` that connects only to its checked address and follows
-    /// no redirects (a redirect could point anywhere).
-    pub async fn client(
+    /// A request to `url` once its address is checked (a clear error otherwise), on the
+    /// pooled client, which checks again whatever it connects to and follows no
+    /// redirects (a redirect could point anywhere).
+    pub async fn request(
         &self,
-        url: &url::Url,
+        method: reqwest::Method,
+        url: url::Url,
         timeout: std::time::Duration,
-    ) -> Result<reqwest::Client, String> {
-        let addr = self.resolve(url).await?;
-        let host = url.host_str().unwrap_or_default().to_owned();
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .resolve(&host, addr)
-            .build()
-            .map_err(|e| e.to_string())
+    ) -> Result<reqwest::RequestBuilder, String> {
+        self.resolve(&url).await?;
+        let client = match self.pooled.get() {
+            Some(c) => c,
+            None => {
+                let built = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .dns_resolver(Arc::new(Guarded(self.allowed.clone())))
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                self.pooled.get_or_init(|| built)
+            }
+        };
+        Ok(client.request(method, url).timeout(timeout))
     }
 }
 
@@ -195,9 +243,7 @@ mod tests {
 
     #[test]
     fn the_allow_list_opens_exactly_what_it_names() {
-        let p = Policy {
-            allowed: parse_list("127.0.0.1, 10.0.0.0/8,fd00::/8").unwrap(),
-        };
+        let p = Policy::new(parse_list("127.0.0.1, 10.0.0.0/8,fd00::/8").unwrap());
         assert!(p.permits(ip("127.0.0.1")));
         assert!(!p.permits(ip("127.0.0.2")));
         assert!(p.permits(ip("10.200.1.1")));

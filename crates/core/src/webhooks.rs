@@ -725,16 +725,14 @@ async fn post(
     secret: &str,
 ) -> std::result::Result<u16, (Option<u16>, String)> {
     let url = url::Url::parse(&d.url).map_err(|e| (None, format!("bad URL: {e}")))?;
-    // Connects to the address just checked, never to a second DNS answer.
-    let client = ctx
+    let request = ctx
         .settings
         .outbound
-        .client(&url, TIMEOUT)
+        .request(reqwest::Method::POST, url, TIMEOUT)
         .await
         .map_err(|e| (None, e))?;
     let timestamp = Timestamp::now().unix_seconds();
-    let response = client
-        .post(url)
+    let response = request
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
         .header("X-Switchboard-Event", &d.event)

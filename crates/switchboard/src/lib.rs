@@ -93,9 +93,9 @@ pub fn context_with(config: &Config, db: Db, events: Bus) -> anyhow::Result<Ctx>
             mailer_sender_email: config.mailer_sender_email.clone(),
             message_per_minute_limit: config.message_per_minute_limit,
             secret_key_base: switchboard_core::SecretKey(secret.clone()),
-            outbound: switchboard_core::outbound::Policy {
-                allowed: config.allowed_private_addresses.clone(),
-            },
+            outbound: switchboard_core::outbound::Policy::new(
+                config.allowed_private_addresses.clone(),
+            ),
             sign_in: config.sign_in.clone(),
         }),
     })
