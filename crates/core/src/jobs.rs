@@ -43,7 +43,8 @@ impl Default for WorkerOptions {
             retry_base: Duration::from_secs(15),
             retry_cap: Duration::from_secs(3600),
             lease: Duration::from_secs(120),
-            batch: 8,
+            // Jobs mostly wait on the network (webhooks, mail), so several run at once.
+            batch: 16,
             grace: Duration::from_secs(10),
         }
     }
@@ -127,7 +128,10 @@ pub async fn run(ctx: Ctx, opts: WorkerOptions, shutdown: impl Future<Output = (
             opts.poll_interval
         };
         tokio::select! {
-            Some(_) = running.join_next(), if !running.is_empty() => {}
+            Some(_) = running.join_next(), if !running.is_empty() => {
+                // Every slot that freed up meanwhile is filled by the same claim.
+                while running.try_join_next().is_some() {}
+            }
             () = jobs::WAKE.notified() => {}
             () = tokio::time::sleep(nap) => {}
             () = &mut shutdown => break,

@@ -108,18 +108,25 @@ pub async fn notify(mut ex: Ex<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-const CLAIM_PG: &str = "UPDATE jobs SET status = 1, attempts = attempts + 1, locked_until = $2, \
+// Two index scans on (status, run_at), not one scan of an `OR` that the planner answers
+// by reading and sorting the whole queue: with a backlog of 10,000 jobs that cost a few
+// milliseconds per claim and capped a worker near 200 jobs a second. Jobs whose lease ran
+// out come first (they are few, and must not starve behind a backlog).
+const CLAIM_PG: &str = "WITH expired AS (SELECT id FROM jobs WHERE status = 1 AND locked_until < $1 \
+       ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED), \
+     due AS (SELECT id FROM jobs WHERE status = 0 AND run_at <= $1 \
+       ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     UPDATE jobs SET status = 1, attempts = attempts + 1, locked_until = $2, \
      locked_by = $3, updated_at = $1 \
-     WHERE id IN (SELECT id FROM jobs \
-       WHERE (status = 0 AND run_at <= $1) OR (status = 1 AND locked_until < $1) \
-       ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     WHERE id IN (SELECT id FROM (SELECT id FROM expired UNION ALL SELECT id FROM due) AS c LIMIT $4) \
      RETURNING id, kind, payload, attempts, max_attempts";
 
-const CLAIM_SQLITE: &str = "UPDATE jobs SET status = 1, attempts = attempts + 1, locked_until = $2, \
+const CLAIM_SQLITE: &str = "WITH expired AS (SELECT id FROM jobs WHERE status = 1 AND locked_until < $1 \
+       ORDER BY run_at LIMIT $4), \
+     due AS (SELECT id FROM jobs WHERE status = 0 AND run_at <= $1 ORDER BY run_at LIMIT $4) \
+     UPDATE jobs SET status = 1, attempts = attempts + 1, locked_until = $2, \
      locked_by = $3, updated_at = $1 \
-     WHERE id IN (SELECT id FROM jobs \
-       WHERE (status = 0 AND run_at <= $1) OR (status = 1 AND locked_until < $1) \
-       ORDER BY run_at, id LIMIT $4) \
+     WHERE id IN (SELECT id FROM (SELECT id FROM expired UNION ALL SELECT id FROM due) LIMIT $4) \
      RETURNING id, kind, payload, attempts, max_attempts";
 
 /// Takes up to `limit` due jobs (and jobs whose lease ran out) for `worker`, leased
